@@ -1,0 +1,295 @@
+"""Allegro (allegro.pl, allegro.cz) REST API client.
+
+Quantities: batch command ``PUT /sale/offer-quantity-change-commands/{commandId}``
+(FIXED value, up to 1000 offers; the command id is a UUID we choose, so a retry
+re-sends the same id), then the command and its tasks are polled. FIXED needs
+a quantity above 0, so zero stock goes through ``PATCH /sale/product-offers/{id}``
+with ``stock.available = 0`` (which ends the offer, as the spec describes).
+Orders: ``GET /order/events`` from the last event id, then each checkout form.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from marketplaces.auth import RefreshTokenAuth, require
+from marketplaces.base import (
+    ChannelClient,
+    ChannelOrder,
+    DeliveryAddress,
+    OrderLine,
+    PushResult,
+    QuantityUpdate,
+)
+from marketplaces.batching import chunked, coalesce_updates, dedupe_orders, group_by_quantity, parse_time
+from marketplaces.errors import ChannelError
+from marketplaces.http import ChannelSession, RetryPolicy
+from marketplaces.money import to_minor_units
+from marketplaces.registry import register
+
+MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
+MAX_OFFERS_PER_COMMAND = 1000
+MAX_EVENTS_PER_PAGE = 1000
+
+
+@register("allegro")
+class AllegroClient(ChannelClient):
+    def __init__(
+        self,
+        session: ChannelSession,
+        *,
+        poll_interval: float = 1.0,
+        poll_timeout: float = 120.0,
+        event_types: Sequence[str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        super().__init__(session)
+        self.poll_interval = poll_interval
+        self.poll_timeout = poll_timeout
+        self.event_types = list(event_types) if event_types else None
+        self._sleep = sleep
+
+    @classmethod
+    def from_config(
+        cls,
+        base_url: str,
+        credentials: Mapping[str, str],
+        *,
+        token_url: str | None = None,
+        on_refresh_token: Callable[[str], None] | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        **opts: Any,
+    ) -> "AllegroClient":
+        """Credentials: ``client_id``, ``client_secret``, ``refresh_token``.
+
+        ``token_url`` defaults to ``{base_url}/auth/oauth/token`` (right for the
+        fake; production is https://allegro.pl/auth/oauth/token while the API is
+        https://api.allegro.pl). Allegro rotates refresh tokens: persist each one
+        passed to ``on_refresh_token``.
+        """
+        client_id, client_secret, refresh_token = require(
+            credentials, "client_id", "client_secret", "refresh_token", channel="allegro"
+        )
+        auth = RefreshTokenAuth(
+            token_url or base_url.rstrip("/") + "/auth/oauth/token",
+            client_id,
+            client_secret,
+            refresh_token,
+            client_auth="basic",
+            on_refresh_token=on_refresh_token,
+            timeout=timeout,
+        )
+        session = ChannelSession(
+            base_url, auth, timeout=timeout, retry=retry,
+            default_headers={"Accept": MEDIA_TYPE},
+        )
+        return cls(session, **opts)
+
+    # -- quantities -------------------------------------------------------------------
+    def push_quantities(self, updates: Sequence[QuantityUpdate]) -> PushResult:
+        result = PushResult()
+        updates = coalesce_updates(updates)
+        for update in updates:
+            if update.quantity < 0:
+                result.add_failed(update, "INVALID_QUANTITY", "quantity below zero")
+        updates = [u for u in updates if u.quantity >= 0]
+        for update in [u for u in updates if u.quantity == 0]:
+            self._end_by_zero_stock(update, result)
+        for quantity, group in group_by_quantity(u for u in updates if u.quantity > 0).items():
+            for batch in chunked(group, MAX_OFFERS_PER_COMMAND):
+                self._run_command(quantity, batch, result)
+        return result
+
+    def _end_by_zero_stock(self, update: QuantityUpdate, result: PushResult) -> None:
+        response = self.session.request(
+            "PATCH",
+            f"/sale/product-offers/{update.listing_id}",
+            data=_json({"stock": {"available": 0}}),
+            headers={"Content-Type": MEDIA_TYPE},
+        )
+        if response.status_code in (200, 202):
+            result.add_ok(update)
+        else:
+            result.add_failed(update, f"HTTP_{response.status_code}", _error_text(response))
+
+    def _run_command(self, quantity: int, batch: list[QuantityUpdate], result: PushResult) -> None:
+        command_id = str(uuid.uuid4())
+        body = {
+            "modification": {"changeType": "FIXED", "value": quantity},
+            "offerCriteria": [
+                {"type": "CONTAINS_OFFERS", "offers": [{"id": u.listing_id} for u in batch]}
+            ],
+        }
+        response = self.session.request(
+            "PUT",
+            f"/sale/offer-quantity-change-commands/{command_id}",
+            data=_json(body),
+            headers={"Content-Type": MEDIA_TYPE},
+        )
+        # 409 means this very command id is already registered: an earlier attempt
+        # reached Allegro but its answer was lost, so we go on to poll it.
+        if response.status_code not in (201, 409):
+            for update in batch:
+                result.add_failed(update, f"HTTP_{response.status_code}", _error_text(response))
+            return
+        if not self._wait_for_command(command_id):
+            for update in batch:
+                result.add_failed(update, "COMMAND_PENDING", f"command {command_id} still running")
+            return
+        statuses = self._task_statuses(command_id)
+        for update in batch:
+            status, message = statuses.get(update.listing_id, ("MISSING", "no task reported for offer"))
+            if status == "SUCCESS":
+                result.add_ok(update)
+            else:
+                result.add_failed(update, status, message)
+
+    def _wait_for_command(self, command_id: str) -> bool:
+        deadline = time.monotonic() + self.poll_timeout
+        while True:
+            response = self.session.request("GET", f"/sale/offer-quantity-change-commands/{command_id}")
+            _expect(response, 200)
+            report = response.json()
+            counts = report.get("taskCount") or {}
+            total = counts.get("total", 0)
+            done = counts.get("success", 0) + counts.get("failed", 0)
+            if report.get("completedAt") or (total and done >= total):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            self._sleep(self.poll_interval)
+
+    def _task_statuses(self, command_id: str) -> dict[str, tuple[str, str]]:
+        response = self.session.request(
+            "GET",
+            f"/sale/offer-quantity-change-commands/{command_id}/tasks",
+            params={"limit": MAX_OFFERS_PER_COMMAND, "offset": 0},
+        )
+        _expect(response, 200)
+        statuses: dict[str, tuple[str, str]] = {}
+        for task in response.json().get("tasks", []):
+            offer_id = (task.get("offer") or {}).get("id")
+            if offer_id is None:
+                continue
+            message = task.get("message") or "; ".join(
+                e.get("message", "") for e in task.get("errors") or []
+            )
+            statuses[offer_id] = (task.get("status") or "UNKNOWN", message)
+        return statuses
+
+    def read_quantities(self, listing_ids: Iterable[str]) -> dict[str, int]:
+        """Offers Allegro does not know (404) are left out of the answer."""
+        quantities: dict[str, int] = {}
+        for offer_id in dict.fromkeys(listing_ids):
+            response = self.session.request("GET", f"/sale/product-offers/{offer_id}")
+            if response.status_code == 404:
+                continue
+            _expect(response, 200)
+            stock = response.json().get("stock") or {}
+            if "available" in stock:
+                quantities[offer_id] = int(stock["available"])
+        return quantities
+
+    # -- orders -------------------------------------------------------------------------
+    def pull_orders(self, cursor: str | None) -> tuple[list[ChannelOrder], str | None]:
+        """``cursor`` is the id of the last order event seen (None: Allegro's default window)."""
+        form_ids: list[str] = []
+        while True:
+            params: dict[str, Any] = {"limit": MAX_EVENTS_PER_PAGE}
+            if cursor:
+                params["from"] = cursor
+            if self.event_types:
+                params["type"] = self.event_types
+            response = self.session.request("GET", "/order/events", params=params)
+            _expect(response, 200)
+            events = response.json().get("events", [])
+            for event in events:
+                form = (event.get("order") or {}).get("checkoutForm") or {}
+                if form.get("id"):
+                    form_ids.append(form["id"])
+            if events:
+                cursor = events[-1]["id"]
+            if len(events) < MAX_EVENTS_PER_PAGE:
+                break
+        orders = [self._checkout_form(form_id) for form_id in dict.fromkeys(form_ids)]
+        return dedupe_orders(o for o in orders if o is not None), cursor
+
+    def _checkout_form(self, form_id: str) -> ChannelOrder | None:
+        response = self.session.request("GET", f"/order/checkout-forms/{form_id}")
+        if response.status_code == 404:
+            return None
+        _expect(response, 200)
+        return order_from_checkout_form(response.json())
+
+
+def order_from_checkout_form(form: dict[str, Any]) -> ChannelOrder:
+    buyer = form.get("buyer") or {}
+    delivery = form.get("delivery") or {}
+    address = delivery.get("address")
+    lines = []
+    bought = []
+    for item in form.get("lineItems", []):
+        offer = item.get("offer") or {}
+        price = item.get("price") or {}
+        external = offer.get("external") or {}
+        lines.append(
+            OrderLine(
+                sku=external.get("id"),
+                listing_id=offer.get("id"),
+                quantity=int(item.get("quantity", 0)),
+                unit_price=to_minor_units(price["amount"], price["currency"]),
+                currency=price["currency"],
+                name=offer.get("name"),
+            )
+        )
+        if item.get("boughtAt"):
+            bought.append(parse_time(item["boughtAt"]))
+    name = " ".join(p for p in (buyer.get("firstName"), buyer.get("lastName")) if p) or buyer.get("login")
+    return ChannelOrder(
+        channel="allegro",
+        channel_order_id=form["id"],
+        created_at=min(bought) if bought else None,
+        updated_at=parse_time(form.get("updatedAt")),
+        status=form.get("status"),
+        buyer_email=buyer.get("email"),
+        buyer_phone=buyer.get("phoneNumber"),
+        buyer_name=name,
+        lines=tuple(lines),
+        delivery_method=(delivery.get("method") or {}).get("name"),
+        delivery_address=DeliveryAddress(
+            name=" ".join(p for p in (address.get("firstName"), address.get("lastName")) if p) or None,
+            company=address.get("companyName"),
+            street=address.get("street"),
+            city=address.get("city"),
+            postal_code=address.get("zipCode"),
+            country_code=address.get("countryCode"),
+            phone=address.get("phoneNumber"),
+        )
+        if address
+        else None,
+    )
+
+
+def _json(body: Any) -> str:
+    return json.dumps(body)
+
+
+def _error_text(response: Any) -> str:
+    try:
+        errors = response.json().get("errors") or []
+        return "; ".join(e.get("message", "") for e in errors) or response.text[:300]
+    except ValueError:
+        return response.text[:300]
+
+
+def _expect(response: Any, *statuses: int) -> None:
+    if response.status_code not in statuses:
+        raise ChannelError(
+            f"allegro {response.request.method} {response.request.path_url}: HTTP {response.status_code}",
+            status=response.status_code,
+            body=response.text[:500],
+        )
