@@ -1,0 +1,207 @@
+"""eBay Sell APIs client (Inventory v1 for stock, Fulfillment v1 for orders).
+
+Quantities: ``bulkUpdatePriceQuantity`` with at most 25 inventory items a
+call, each set to an absolute ship-to-home quantity (so a retry is harmless).
+For eBay the listing id is the inventory item's SKU.
+Orders: ``getOrders`` with ``filter=lastmodifieddate:[cursor..]`` and offset paging.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from marketplaces.auth import RefreshTokenAuth, require
+from marketplaces.base import (
+    ChannelClient,
+    ChannelOrder,
+    DeliveryAddress,
+    OrderLine,
+    PushResult,
+    QuantityUpdate,
+)
+from marketplaces.batching import chunked, coalesce_updates, dedupe_orders, iso_z, later_cursor, parse_time
+from marketplaces.errors import ChannelError
+from marketplaces.http import ChannelSession, RetryPolicy
+from marketplaces.money import to_minor_units
+from marketplaces.registry import register
+
+INVENTORY = "/sell/inventory/v1"
+FULFILLMENT = "/sell/fulfillment/v1"
+MAX_ITEMS_PER_BULK_CALL = 25
+ORDERS_PAGE = 200
+DEFAULT_SCOPE = (
+    "https://api.ebay.com/oauth/api_scope/sell.inventory "
+    "https://api.ebay.com/oauth/api_scope/sell.fulfillment"
+)
+
+
+@register("ebay")
+class EbayClient(ChannelClient):
+    def __init__(self, session: ChannelSession, *, initial_lookback: dt.timedelta = dt.timedelta(days=7)):
+        super().__init__(session)
+        self.initial_lookback = initial_lookback
+
+    @classmethod
+    def from_config(
+        cls,
+        base_url: str,
+        credentials: Mapping[str, str],
+        *,
+        token_url: str | None = None,
+        scope: str | None = DEFAULT_SCOPE,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        on_refresh_token: Callable[[str], None] | None = None,
+        **opts: Any,
+    ) -> "EbayClient":
+        """Credentials: ``client_id``, ``client_secret`` (the app's keyset), ``refresh_token``
+        (the seller's user token grant). ``token_url`` defaults to
+        ``{base_url}/identity/v1/oauth2/token`` (production and sandbox alike)."""
+        client_id, client_secret, refresh_token = require(
+            credentials, "client_id", "client_secret", "refresh_token", channel="ebay"
+        )
+        auth = RefreshTokenAuth(
+            token_url or base_url.rstrip("/") + "/identity/v1/oauth2/token",
+            client_id, client_secret, refresh_token,
+            client_auth="basic", scope=scope, on_refresh_token=on_refresh_token, timeout=timeout,
+        )
+        session = ChannelSession(
+            base_url, auth, timeout=timeout, retry=retry, default_headers={"Accept": "application/json"}
+        )
+        return cls(session, **opts)
+
+    def push_quantities(self, updates: Sequence[QuantityUpdate]) -> PushResult:
+        result = PushResult()
+        for batch in chunked(coalesce_updates(updates), MAX_ITEMS_PER_BULK_CALL):
+            body = {
+                "requests": [
+                    {"sku": u.listing_id, "shipToLocationAvailability": {"quantity": u.quantity}}
+                    for u in batch
+                ]
+            }
+            response = self.session.request(
+                "POST", f"{INVENTORY}/bulk_update_price_quantity", json=body
+            )
+            if response.status_code not in (200, 207):
+                for update in batch:
+                    result.add_failed(update, f"HTTP_{response.status_code}", _errors_text(response.json() if _is_json(response) else {}))
+                continue
+            by_sku = {r.get("sku"): r for r in response.json().get("responses", [])}
+            for update in batch:
+                answer = by_sku.get(update.listing_id)
+                if answer is None:
+                    result.add_failed(update, "MISSING", "no response for this SKU")
+                elif answer.get("statusCode") == 200:
+                    result.add_ok(update)
+                else:
+                    errors = answer.get("errors") or []
+                    code = str(errors[0].get("errorId")) if errors else f"HTTP_{answer.get('statusCode')}"
+                    result.add_failed(update, code, _errors_text(answer))
+        return result
+
+    def read_quantities(self, listing_ids: Iterable[str]) -> dict[str, int]:
+        quantities: dict[str, int] = {}
+        for batch in chunked(list(dict.fromkeys(listing_ids)), MAX_ITEMS_PER_BULK_CALL):
+            response = self.session.request(
+                "POST", f"{INVENTORY}/bulk_get_inventory_item",
+                json={"requests": [{"sku": sku} for sku in batch]},
+            )
+            _expect(response, 200, 207)
+            for answer in response.json().get("responses", []):
+                if answer.get("statusCode") != 200:
+                    continue
+                item = answer.get("inventoryItem") or {}
+                ship = (item.get("availability") or {}).get("shipToLocationAvailability") or {}
+                if "quantity" in ship:
+                    quantities[answer["sku"]] = int(ship["quantity"])
+        return quantities
+
+    def pull_orders(self, cursor: str | None) -> tuple[list[ChannelOrder], str | None]:
+        """``cursor`` is the latest ``lastModifiedDate`` seen; the window is inclusive, so the
+        caller may see the boundary order again and must import by channel order id."""
+        since = cursor or iso_z(dt.datetime.now(dt.timezone.utc) - self.initial_lookback)
+        orders: list[ChannelOrder] = []
+        offset = 0
+        new_cursor = cursor
+        while True:
+            response = self.session.request(
+                "GET", f"{FULFILLMENT}/order",
+                params={"filter": f"lastmodifieddate:[{since}..]", "limit": str(ORDERS_PAGE), "offset": str(offset)},
+            )
+            _expect(response, 200)
+            page = response.json()
+            batch = page.get("orders", [])
+            for raw in batch:
+                orders.append(order_from_ebay(raw))
+                new_cursor = later_cursor(new_cursor, raw.get("lastModifiedDate"))
+            offset += len(batch)
+            if not batch or not page.get("next") or offset >= page.get("total", 0):
+                break
+        return dedupe_orders(orders), new_cursor or since
+
+
+def order_from_ebay(raw: dict[str, Any]) -> ChannelOrder:
+    buyer = raw.get("buyer") or {}
+    contact = buyer.get("buyerRegistrationAddress") or {}
+    lines = []
+    for item in raw.get("lineItems", []):
+        cost = item.get("lineItemCost") or {}
+        quantity = int(item.get("quantity", 0))
+        total = to_minor_units(cost["value"], cost["currency"]) if cost else 0
+        # lineItemCost is unit price times quantity.
+        unit = int((Decimal(total) / max(quantity, 1)).to_integral_value(ROUND_HALF_UP))
+        lines.append(
+            OrderLine(
+                sku=item.get("sku"), listing_id=item.get("legacyItemId"), quantity=quantity,
+                unit_price=unit, currency=cost.get("currency", ""), name=item.get("title"),
+            )
+        )
+    method = None
+    address = None
+    for instruction in raw.get("fulfillmentStartInstructions") or []:
+        step = instruction.get("shippingStep") or {}
+        ship_to = step.get("shipTo") or {}
+        method = step.get("shippingServiceCode") or method
+        if ship_to:
+            where = ship_to.get("contactAddress") or {}
+            address = DeliveryAddress(
+                name=ship_to.get("fullName"),
+                company=ship_to.get("companyName"),
+                street=" ".join(p for p in (where.get("addressLine1"), where.get("addressLine2")) if p) or None,
+                city=where.get("city"),
+                postal_code=where.get("postalCode"),
+                country_code=where.get("countryCode"),
+                phone=(ship_to.get("primaryPhone") or {}).get("phoneNumber"),
+            )
+            break
+    return ChannelOrder(
+        channel="ebay",
+        channel_order_id=raw["orderId"],
+        created_at=parse_time(raw.get("creationDate")),
+        updated_at=parse_time(raw.get("lastModifiedDate")),
+        status=raw.get("orderFulfillmentStatus"),
+        buyer_email=contact.get("email"),
+        buyer_phone=(contact.get("primaryPhone") or {}).get("phoneNumber"),
+        buyer_name=contact.get("fullName") or buyer.get("username"),
+        lines=tuple(lines),
+        delivery_method=method,
+        delivery_address=address,
+    )
+
+
+def _is_json(response: Any) -> bool:
+    return "json" in response.headers.get("Content-Type", "")
+
+
+def _errors_text(payload: Mapping[str, Any]) -> str:
+    return "; ".join(e.get("message", "") for e in payload.get("errors") or []) or "error"
+
+
+def _expect(response: Any, *statuses: int) -> None:
+    if response.status_code not in statuses:
+        raise ChannelError(
+            f"ebay {response.request.method} {response.request.path_url}: HTTP {response.status_code}",
+            status=response.status_code, body=response.text[:500],
+        )
