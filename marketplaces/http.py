@@ -87,6 +87,7 @@ class ChannelSession:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        reauth_statuses: tuple[int, ...] = (401,),
     ):
         self.base_url = base_url.rstrip("/")
         self.auth = auth
@@ -95,6 +96,7 @@ class ChannelSession:
         self._http = requests.Session()
         self._http.headers.update(default_headers or {})
         self._lock = threading.Lock()
+        self.reauth_statuses = reauth_statuses
         self.retries = 0
         self.auth_retries = 0
 
@@ -129,23 +131,24 @@ class ChannelSession:
 
     def _send_once(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
         headers = dict(kwargs.pop("headers", None) or {})
-        auth_headers = self.auth.headers() if self.auth else {}
+        auth = self.auth if kwargs.pop("authenticated", True) else None
+        auth_headers = auth.headers() if auth else {}
         response = self._http.request(
             method, url, headers={**headers, **auth_headers}, timeout=self.timeout, **kwargs
         )
-        if response.status_code == 401 and self.auth is not None:
+        if response.status_code in self.reauth_statuses and auth is not None:
             # An access token can be revoked or expire early; one fresh token is worth a try.
-            self.auth.invalidate()
+            auth.invalidate()
             with self._lock:
                 self.auth_retries += 1
             response = self._http.request(
                 method,
                 url,
-                headers={**headers, **self.auth.headers()},
+                headers={**headers, **auth.headers()},
                 timeout=self.timeout,
                 **kwargs,
             )
-            if response.status_code == 401:
+            if response.status_code in self.reauth_statuses:
                 raise ChannelAuthError(
                     f"{method} {url}: still unauthorized after a token refresh", status=401,
                     body=response.text[:500],
@@ -153,7 +156,10 @@ class ChannelSession:
         return response
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Send with retries; returns the final response unless retries ran out."""
+        """Send with retries; returns the final response unless retries ran out.
+
+        ``authenticated=False`` leaves the access token out (pre-signed upload URLs).
+        """
         url = self.url(path)
         retrying = Retrying(
             retry=retry_if_result(_needs_retry) | retry_if_exception_type(RETRYABLE_EXCEPTIONS),
