@@ -1,0 +1,73 @@
+"""From a configured address to a fiscal device.
+
+* ``/dev/ttyUSB0?baudrate=9600``, ``socket://10.0.0.5:6666`` → POSNET
+* ``http://10.0.0.6:8888`` (``https://`` too) → Novitus NoviAPI
+* ``nonfiscal://`` → no fiscal device (Czechia)
+* ``emulator://posnet?memory=/path/fm.json[&transport=tcp]`` and
+  ``emulator://noviapi?memory=/path/fm.json`` → an emulator started in this
+  process, owned by the returned printer (stopped by ``close()``)
+
+Query options understood by the drivers: ``timeout`` (seconds per command),
+``settle`` (seconds to wait for a busy device when deciding done/not done),
+``encoding`` (POSNET code page, default cp1250), ``password`` (NoviAPI).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from hardware.device import DeviceError, parse_device_url
+
+from .base import AttemptJournal, FiscalPrinter
+
+
+def open_fiscal_printer(url: str, journal: AttemptJournal | None = None, **options) -> FiscalPrinter:
+    address = parse_device_url(url)
+    if address.scheme == "emulator":
+        return _open_emulator(address, journal, **options)
+    if address.scheme in ("serial", "socket"):
+        from .posnet.driver import PosnetPrinter
+        printer = PosnetPrinter(url, journal, **options)
+    elif address.scheme in ("http", "https"):
+        from .novitus.driver import NoviApiPrinter
+        printer = NoviApiPrinter(url, journal, **options)
+    elif address.scheme in ("nonfiscal", "none"):
+        from .nonfiscal import NonFiscalPrinter
+        printer = NonFiscalPrinter(url, journal)
+    else:
+        raise DeviceError("bad_url", f"No fiscal driver for {url}",
+                          "Use a serial path, socket://host:port (POSNET), http://host:port (NoviAPI) or nonfiscal://.")
+    printer.open()
+    return printer
+
+
+def _open_emulator(address, journal, **options) -> FiscalPrinter:
+    memory = address.options.get("memory")
+    if not memory:
+        raise DeviceError("bad_url", f"{address.raw} needs ?memory=/path/to/fiscal-memory.json",
+                          "Add where the emulator keeps its fiscal memory.")
+    passthrough = {k: v for k, v in address.options.items() if k in ("timeout", "settle", "encoding")}
+    if address.target == "posnet":
+        from .posnet.emulator import start_posnet_emulator
+        url, emulator = start_posnet_emulator(memory, address.options.get("transport", "pty"))
+    elif address.target == "noviapi":
+        from .novitus.emulator import start_noviapi_emulator
+        url, emulator = start_noviapi_emulator(memory)
+    else:
+        raise DeviceError("bad_url", f"No emulator named {address.target!r}", "Use emulator://posnet or emulator://noviapi.")
+    if passthrough:
+        url += ("&" if "?" in url else "?") + urlencode(passthrough)
+    try:
+        printer = open_fiscal_printer(url, journal, **options)
+    except BaseException:
+        emulator.stop()
+        raise
+    printer.emulator = emulator
+    original_close = printer._close
+
+    def close_with_emulator():
+        try:
+            original_close()
+        finally:
+            emulator.stop()
+    printer._close = close_with_emulator
+    return printer

@@ -1,0 +1,2 @@
+class NoviApiPrinter:  # placeholder replaced below
+    pass
