@@ -108,8 +108,11 @@ class JobWriter:
         # python-escpos announces the renderer it picked with print(); keep
         # that chatter out of the till's console.
         with contextlib.redirect_stdout(io.StringIO()):
-            self.printer.barcode("{B" + data.replace("{", "{{"), "CODE128", height=64, width=2, pos="BELOW",
-                                 function_type="B")
+            if self.profile.supports("barcodeB"):
+                self.printer.barcode("{B" + data.replace("{", "{{"), "CODE128", height=64, width=2,
+                                     pos="BELOW", function_type="B")
+            else:  # no printer-drawn barcodes: python-escpos sends python-barcode's picture
+                self.printer.barcode(data, "CODE128", height=64, width=3)
 
     def qr(self, data: str) -> None:
         native = self.qr_mode == "native" or (self.qr_mode == "auto" and self.profile.supports("qrCode"))

@@ -50,13 +50,17 @@ class ReceiptPrinter(Device):
         self.paper_check = paper_check and self.address.scheme in _CAN_ASK_STATUS
         self.drawer_pin = int(drawer_pin or options.get("drawer_pin", 2))
         self.connection = None
+        self._virtual: VirtualPrinter | None = None
         self.paper = "unknown"
         self.last_job: bytes | None = None
         self.jobs_sent = 0
 
     # life cycle hooks ---------------------------------------------------------
     def _open(self) -> None:
-        connection = make_connection(self.address, self.profile, self.columns)
+        # the virtual printer outlives a simulated fault, as a real one does
+        connection = self._virtual or make_connection(self.address, self.profile, self.columns)
+        if isinstance(connection, VirtualPrinter):
+            self._virtual = connection
         try:
             connection.open()
         except Exception as exc:
@@ -73,7 +77,8 @@ class ReceiptPrinter(Device):
 
     @property
     def emulator(self) -> VirtualPrinter | None:
-        return self.connection if isinstance(self.connection, VirtualPrinter) else None
+        """The virtual printer behind ``emulator://printer`` (None for real printers)."""
+        return self._virtual
 
     # what the till does -------------------------------------------------------
     def print_receipt(self, document: dict) -> None:

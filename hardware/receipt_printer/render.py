@@ -80,6 +80,7 @@ class EscPosRenderer:
         self.hri_position = 0
         self.qr = {"size": 3, "level": 48, "data": b""}
         self.graphics = None
+        self.image_in_line = False
 
     # parser -----------------------------------------------------------------
     def _run(self, data: bytes) -> None:
@@ -205,8 +206,9 @@ class EscPosRenderer:
 
     def _flush_line(self, force: bool) -> None:
         if not self.line:
-            if force:
+            if force and not self.image_in_line:
                 self._feed(self.line_spacing)
+            self.image_in_line = False
             return
         text = "".join(char for char, _ in self.line)
         self.result_lines.append(text)
@@ -307,6 +309,8 @@ class EscPosRenderer:
         dots_high = 24 if mode in (32, 33) else 8
         size = width * dots_high // 8
         self._place(column_image(width, dots_high, data[i + 3:i + 3 + size]))
+        # the LF after an ESC * strip prints that strip rather than feeding a blank line
+        self.image_in_line = True
         return i + 3 + size
 
     def _gs_paren(self, data: bytes, i: int) -> int:
