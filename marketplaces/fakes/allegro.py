@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from marketplaces.fakes.base import FakeServer, SpecViolation
 from marketplaces.fakes.oauth import TokenIssuer
-from marketplaces.fakes.openapi3 import OpenAPI3Validator
+from marketplaces.fakes.openapi3 import OpenAPI3Validator, validator_for
 from marketplaces.specs import load_spec
 
 MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
@@ -60,7 +60,7 @@ class FakeAllegro(FakeServer):
             client_id, client_secret, refresh_token,
             rotate_refresh_token=True, expires_in=token_expires_in,
         )
-        self.validator = OpenAPI3Validator(load_spec("allegro"), "/", (MEDIA_TYPE,))
+        self.validator = validator_for("allegro", "/", (MEDIA_TYPE,))
         self.command_polls = command_polls
         self.offers: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, _Command] = {}

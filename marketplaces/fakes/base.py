@@ -185,7 +185,13 @@ class FakeServer:
     # -- the WSGI app ----------------------------------------------------------------
     def wsgi_app(self, environ: dict, start_response: Callable) -> Any:
         request = Request(environ)
-        response = self._handle(request)
+        try:
+            response = self._handle(request)
+        except Exception as exc:  # a fake's own bug must fail the test, not hide in a retry
+            log.exception("fake %s crashed", self.channel)
+            with self._lock:
+                self.invalid_responses.append(f"{request.method} {request.path}: fake crashed: {exc!r}")
+            response = Response("fake crashed", status=500)
         with self._lock:
             self.exchanges.append(Exchange(request.method, request.path, response.status_code))
         return response(environ, start_response)

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Request, Response
 from marketplaces.batching import iso_z, parse_time
 from marketplaces.fakes.base import FakeServer, SpecViolation
 from marketplaces.fakes.oauth import TokenIssuer
-from marketplaces.fakes.openapi3 import OpenAPI3Validator
+from marketplaces.fakes.openapi3 import OpenAPI3Validator, validator_for, validator_for
 from marketplaces.specs import load_spec
 
 INVENTORY = "/sell/inventory/v1"
@@ -35,8 +35,8 @@ class FakeEbay(FakeServer):
     ):
         super().__init__()
         self.tokens = TokenIssuer(client_id, client_secret, refresh_token, expires_in=token_expires_in)
-        self.inventory_validator = OpenAPI3Validator(load_spec("ebay_inventory"), INVENTORY)
-        self.fulfillment_validator = OpenAPI3Validator(load_spec("ebay_fulfillment"), FULFILLMENT)
+        self.inventory_validator = validator_for("ebay_inventory", INVENTORY)
+        self.fulfillment_validator = validator_for("ebay_fulfillment", FULFILLMENT)
         self.items: dict[str, int] = {}
         self.orders: list[dict[str, Any]] = []
         self._order_numbers = itertools.count(10001)

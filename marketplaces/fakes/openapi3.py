@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import warnings
 from typing import Any
@@ -61,3 +62,11 @@ class OpenAPI3Validator:
                 WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response)
             )
         return [_describe([e]) for e in result.errors]
+
+
+@functools.lru_cache(maxsize=None)
+def validator_for(spec_name: str, base_path: str = "/", json_media_types: tuple[str, ...] = ()) -> OpenAPI3Validator:
+    """One validator per spec and mount point: building one copies a large document."""
+    from marketplaces.specs import load_spec
+
+    return OpenAPI3Validator(load_spec(spec_name), base_path, json_media_types)
