@@ -44,12 +44,14 @@ class AllegroClient(ChannelClient):
         poll_interval: float = 1.0,
         poll_timeout: float = 120.0,
         event_types: Sequence[str] | None = None,
+        events_page_size: int = MAX_EVENTS_PER_PAGE,
         sleep: Callable[[float], None] = time.sleep,
     ):
         super().__init__(session)
         self.poll_interval = poll_interval
         self.poll_timeout = poll_timeout
         self.event_types = list(event_types) if event_types else None
+        self.events_page_size = min(events_page_size, MAX_EVENTS_PER_PAGE)
         self._sleep = sleep
 
     @classmethod
@@ -199,7 +201,7 @@ class AllegroClient(ChannelClient):
         """``cursor`` is the id of the last order event seen (None: Allegro's default window)."""
         form_ids: list[str] = []
         while True:
-            params: dict[str, Any] = {"limit": MAX_EVENTS_PER_PAGE}
+            params: dict[str, Any] = {"limit": self.events_page_size}
             if cursor:
                 params["from"] = cursor
             if self.event_types:
@@ -213,7 +215,7 @@ class AllegroClient(ChannelClient):
                     form_ids.append(form["id"])
             if events:
                 cursor = events[-1]["id"]
-            if len(events) < MAX_EVENTS_PER_PAGE:
+            if len(events) < self.events_page_size:
                 break
         orders = [self._checkout_form(form_id) for form_id in dict.fromkeys(form_ids)]
         return dedupe_orders(o for o in orders if o is not None), cursor

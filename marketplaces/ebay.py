@@ -39,9 +39,16 @@ DEFAULT_SCOPE = (
 
 @register("ebay")
 class EbayClient(ChannelClient):
-    def __init__(self, session: ChannelSession, *, initial_lookback: dt.timedelta = dt.timedelta(days=7)):
+    def __init__(
+        self,
+        session: ChannelSession,
+        *,
+        initial_lookback: dt.timedelta = dt.timedelta(days=7),
+        orders_page_size: int = ORDERS_PAGE,
+    ):
         super().__init__(session)
         self.initial_lookback = initial_lookback
+        self.orders_page_size = min(orders_page_size, ORDERS_PAGE)
 
     @classmethod
     def from_config(
@@ -128,7 +135,7 @@ class EbayClient(ChannelClient):
         while True:
             response = self.session.request(
                 "GET", f"{FULFILLMENT}/order",
-                params={"filter": f"lastmodifieddate:[{since}..]", "limit": str(ORDERS_PAGE), "offset": str(offset)},
+                params={"filter": f"lastmodifieddate:[{since}..]", "limit": str(self.orders_page_size), "offset": str(offset)},
             )
             _expect(response, 200)
             page = response.json()

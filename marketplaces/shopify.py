@@ -22,6 +22,7 @@ from marketplaces.base import (
     OrderLine,
     PushResult,
     QuantityUpdate,
+    SkuOutcome,
 )
 from marketplaces.batching import chunked, coalesce_updates, dedupe_orders, iso_z, later_cursor, parse_time
 from marketplaces.errors import ChannelError
@@ -96,6 +97,7 @@ class ShopifyClient(ChannelClient):
         reason: str = "correction",
         reference_document_uri: str | None = None,
         initial_lookback: dt.timedelta = dt.timedelta(days=7),
+        orders_page_size: int = ORDERS_PAGE,
     ):
         super().__init__(session)
         self.location_id = location_id
@@ -103,6 +105,7 @@ class ShopifyClient(ChannelClient):
         self.reason = reason
         self.reference_document_uri = reference_document_uri
         self.initial_lookback = initial_lookback
+        self.orders_page_size = orders_page_size
 
     @classmethod
     def from_config(
@@ -143,7 +146,23 @@ class ShopifyClient(ChannelClient):
         for group, ignore_compare in ((checked, False), (unchecked, True)):
             for batch in chunked(group, MAX_QUANTITIES_PER_MUTATION):
                 self._set_batch(batch, ignore_compare, result)
-        return result
+        return self._settle_stale(result)
+
+    def _settle_stale(self, result: PushResult) -> PushResult:
+        """A write whose answer was lost and was sent again comes back stale, because the
+        first attempt already moved the quantity. If the channel now shows exactly what we
+        wanted, the write happened: report it as done."""
+        stale = [o for o in result.outcomes if o.code == "COMPARE_QUANTITY_STALE"]
+        if not stale:
+            return result
+        current = self.read_quantities(o.listing_id for o in stale)
+        settled = PushResult()
+        for outcome in result.outcomes:
+            if outcome.code == "COMPARE_QUANTITY_STALE" and current.get(outcome.listing_id) == outcome.quantity:
+                settled.outcomes.append(SkuOutcome(outcome.sku, outcome.listing_id, outcome.quantity, True))
+            else:
+                settled.outcomes.append(outcome)
+        return settled
 
     def _set_batch(self, batch: list[QuantityUpdate], ignore_compare: bool, result: PushResult) -> None:
         remaining = list(batch)
@@ -200,7 +219,7 @@ class ShopifyClient(ChannelClient):
         after = None
         new_cursor = cursor
         while True:
-            data = self.graphql(ORDERS, {"first": ORDERS_PAGE, "after": after, "query": f"updated_at:>'{since}'"})
+            data = self.graphql(ORDERS, {"first": self.orders_page_size, "after": after, "query": f"updated_at:>'{since}'"})
             connection = data["orders"]
             for node in connection["nodes"]:
                 orders.append(order_from_shopify(node))

@@ -278,8 +278,8 @@ class FakeAllegro(FakeServer):
             command = self.commands.get(command_id)
             if command is None:
                 return self.error_response(404, "NotFound", "Command not found")
-            limit = validated.parameters.query.get("limit", 100)
-            offset = validated.parameters.query.get("offset", 0)
+            limit = int(validated.query.get("limit", 100))
+            offset = int(validated.query.get("offset", 0))
             tasks = list(command.tasks.values())[offset : offset + limit]
             return self.json_response({"tasks": tasks}, 200, MEDIA_TYPE)
 
@@ -316,10 +316,10 @@ class FakeAllegro(FakeServer):
 
     # -- orders ----------------------------------------------------------------------------
     def get_events(self, request: Request, validated: Any) -> Response:
-        query = validated.parameters.query
+        query = validated.query
         start = int(query["from"]) if query.get("from") else 0
-        limit = query.get("limit", 100)
-        types = set(query.get("type") or [])
+        limit = int(query.get("limit", 100))
+        types = set(query.getlist("type"))
         with self._lock:
             chosen = [
                 e for e in self.events

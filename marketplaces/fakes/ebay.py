@@ -167,7 +167,7 @@ class FakeEbay(FakeServer):
 
     # -- orders --------------------------------------------------------------------------
     def get_orders(self, request: Request, validated: Any) -> Response:
-        query = validated.parameters.query
+        query = validated.query
         limit_text = query.get("limit", "50")
         offset_text = query.get("offset", "0")
         if not limit_text.isdigit() or not 1 <= int(limit_text) <= 200:

@@ -1,0 +1,191 @@
+"""Allegro client against the fake Allegro on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+import uuid
+
+import pytest
+import requests
+
+from marketplaces import QuantityUpdate
+from marketplaces.errors import ChannelUnavailable
+
+MEDIA = "application/vnd.allegro.public.v1+json"
+
+
+def test_push_splits_into_commands_of_at_most_1000_offers_and_reads_back(allegro):
+    fake, client = allegro
+    for n in range(1500):
+        fake.add_offer(str(n), 1)
+    updates = [QuantityUpdate(f"SKU-{n}", str(n), 5 if n < 1200 else 7) for n in range(1500)]
+
+    result = client.push_quantities(updates)
+
+    assert result.ok and len(result.succeeded) == 1500
+    sizes = sorted(len(c.offer_ids) for c in fake.commands.values())
+    assert sizes == [300, 200, 1000] or sizes == sorted([1000, 200, 300])
+    assert max(sizes) <= 1000
+    assert client.read_quantities(["0", "1199", "1200", "1499"]) == {"0": 5, "1199": 5, "1200": 7, "1499": 7}
+
+
+def test_zero_stock_ends_the_offer_through_product_offer_patch(allegro):
+    fake, client = allegro
+    fake.add_offer("42", 3)
+    result = client.push_quantities([QuantityUpdate("A", "42", 0)])
+    assert result.ok
+    assert fake.offers["42"] == {**fake.offers["42"], "quantity": 0, "status": "ENDED"}
+    assert client.read_quantities(["42"]) == {"42": 0}
+
+
+def test_command_is_polled_until_its_tasks_finish(allegro):
+    fake, client = allegro
+    fake.command_polls = 3
+    fake.add_offer("1", 1)
+    assert client.push_quantities([QuantityUpdate("A", "1", 9)]).ok
+    command = next(iter(fake.commands.values()))
+    polls = [e for e in fake.exchanges if e.method == "GET" and e.path.endswith(command.command_id)]
+    assert len(polls) == 3
+    assert fake.quantity("1") == 9
+
+
+def test_partial_failure_is_reported_per_offer(allegro):
+    fake, client = allegro
+    for n in ("1", "2", "3"):
+        fake.add_offer(n, 1)
+    fake.failing_listings["2"] = "Offer is blocked by a moderator."
+    result = client.push_quantities([QuantityUpdate(f"S{n}", n, 4) for n in ("1", "2", "3", "404")])
+    outcomes = result.by_sku()
+    assert outcomes["S1"].ok and outcomes["S3"].ok
+    assert (outcomes["S2"].ok, outcomes["S2"].code, outcomes["S2"].message) == (False, "FAIL", "Offer is blocked by a moderator.")
+    assert outcomes["S404"].ok is False
+    assert client.read_quantities(["1", "2", "3"]) == {"1": 4, "2": 1, "3": 4}
+
+
+def test_timeout_retry_reuses_the_command_id_so_stock_is_changed_once(allegro):
+    fake, client = allegro
+    fake.add_offer("7", 2)
+    fake.faults.delay(1, seconds=1.5)  # the PUT takes effect, its answer comes too late
+
+    result = client.push_quantities([QuantityUpdate("A", "7", 11)])
+
+    assert result.ok
+    assert len(fake.commands) == 1
+    puts = [e for e in fake.exchanges if e.method == "PUT"]
+    assert sorted(e.status for e in puts) == [201, 409]  # the late 201 is logged when it is finally sent
+    assert client.retries == 1
+    assert fake.quantity("7") == 11
+
+
+def test_429_retry_after_in_seconds_and_as_http_date_is_honoured(allegro):
+    fake, client = allegro
+    fake.add_offer("1", 1)
+    fake.faults.throttle(1, retry_after="0")
+    fake.faults.throttle(1, retry_after=email.utils.formatdate(time.time(), usegmt=True))
+    assert client.read_quantities(["1"]) == {"1": 1}
+    assert client.retries == 2
+    assert [e.status for e in fake.exchanges if e.path == "/sale/product-offers/1"] == [429, 429, 200]
+
+
+def test_5xx_is_retried_then_given_up_within_the_budget(allegro):
+    fake, client = allegro
+    fake.add_offer("1", 1)
+    fake.faults.fail(2, status=500)
+    assert client.read_quantities(["1"]) == {"1": 1}
+    assert client.retries == 2
+    fake.faults.fail(10, status=503)
+    with pytest.raises(ChannelUnavailable):
+        client.read_quantities(["1"])
+    fake.faults.clear()
+
+
+def test_expired_access_token_is_refreshed_and_rotated_refresh_token_handed_back(allegro):
+    fake, client = allegro
+    fake.add_offer("1", 1)
+    assert client.read_quantities(["1"]) == {"1": 1}
+    fake.tokens.revoke_access_tokens()
+    assert client.read_quantities(["1"]) == {"1": 1}
+    assert client.saved_refresh_tokens == ["refresh-1", "refresh-2"]
+    assert fake.tokens.refresh_token == "refresh-2"
+    assert [e.status for e in fake.exchanges if e.path == "/sale/product-offers/1"] == [200, 401, 200]
+
+
+def test_pull_orders_pages_events_moves_the_cursor_and_dedupes(allegro):
+    fake, client = allegro
+    client.events_page_size = 2
+    fake.add_offer("100", 5, sku="KAWA-250")
+    first = fake.add_order([("100", 2, "19.99", "PLN")])
+    second = fake.add_order([("100", 1, "249.00", "PLN")], buyer_email="b@example.com", phone=None)
+
+    orders, cursor = client.pull_orders(None)
+
+    assert [o.channel_order_id for o in orders] == [first, second]
+    line = orders[0].lines[0]
+    assert (line.sku, line.listing_id, line.quantity, line.unit_price, line.currency) == ("KAWA-250", "100", 2, 1999, "PLN")
+    assert orders[0].buyer_email == "kupujacy@example.com" and orders[0].buyer_phone == "+48500600700"
+    assert orders[0].delivery_method == "InPost Paczkomaty 24/7"
+    assert orders[0].delivery_address.city == "Warszawa"
+    assert orders[1].lines[0].unit_price == 24900 and orders[1].buyer_phone is None
+    assert cursor == fake.events[-1]["id"]
+
+    third = fake.add_order([("100", 1, "5.00", "PLN")])
+    orders, cursor2 = client.pull_orders(cursor)
+    assert [o.channel_order_id for o in orders] == [third]
+    assert client.pull_orders(cursor2) == ([], cursor2)
+
+
+def test_duplicated_order_events_yield_each_order_once(allegro):
+    fake, client = allegro
+    fake.duplicate_order_events = True
+    ids = [fake.add_order([("1", 1, "1.00", "PLN")]) for _ in range(3)]
+    orders, _ = client.pull_orders(None)
+    assert [o.channel_order_id for o in orders] == ids
+
+
+def _raw_put(fake, body):
+    token = requests.post(
+        fake.token_url, data={"grant_type": "refresh_token", "refresh_token": fake.tokens.refresh_token},
+        auth=("allegro-client", "allegro-secret"), timeout=5,
+    ).json()["access_token"]
+    return requests.put(
+        f"{fake.base_url}/sale/offer-quantity-change-commands/{uuid.uuid4()}",
+        json=body, timeout=5,
+        headers={"Authorization": f"Bearer {token}", "Accept": MEDIA, "Content-Type": MEDIA},
+    )
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ({"modification": {"value": 3}, "offerCriteria": [{"type": "CONTAINS_OFFERS", "offers": [{"id": "1"}]}]}, "changeType"),
+        ({"modification": {"changeType": "SET", "value": 3}, "offerCriteria": []}, "FIXED"),
+        ({"modification": {"changeType": "FIXED", "value": 3},
+          "offerCriteria": [{"type": "CONTAINS_OFFERS", "offers": [{"id": str(n)} for n in range(1001)]}]}, "1000"),
+        ({"modification": {"changeType": "FIXED", "value": "three"}, "offerCriteria": []}, "integer"),
+    ],
+)
+def test_fake_rejects_commands_the_spec_does_not_allow(allegro, body, reason):
+    fake, _ = allegro
+    response = _raw_put(fake, body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"]
+    assert len(fake.rejected) == 1 and reason in fake.rejected[0].reason
+    fake.rejected.clear()
+
+
+def test_fake_rejects_unknown_paths_and_wrong_accept(allegro):
+    fake, _ = allegro
+    assert requests.get(f"{fake.base_url}/sale/no-such-thing", headers={"Accept": MEDIA}, timeout=5).status_code == 400
+    assert requests.get(f"{fake.base_url}/order/events", headers={"Accept": "application/json"}, timeout=5).status_code == 400
+    assert len(fake.rejected) == 2
+    fake.rejected.clear()
+
+
+def test_fake_checks_its_own_answers_against_the_response_schema(allegro):
+    fake, client = allegro
+    form_id = fake.add_order([("1", 1, "1.00", "PLN")])
+    del fake.checkout_forms[form_id]["summary"]  # required by CheckoutForm
+    client.pull_orders(None)
+    assert any("summary" in p for p in fake.invalid_responses)
+    fake.invalid_responses.clear()
