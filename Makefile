@@ -1,0 +1,40 @@
+# The two set-up commands: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := pos:create_app
+
+.PHONY: run test migrate demo translations serve worker bench clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+translations: $(BIN)/.installed
+	@if [ -d pos/translations ]; then $(BIN)/pybabel compile -q -d pos/translations -D messages; fi
+
+migrate: $(BIN)/.installed
+	$(BIN)/alembic upgrade head
+
+demo: migrate
+	$(BIN)/flask demo load
+
+# Serve the node on 127.0.0.1:5000 with emulated devices, and the background worker beside it.
+run: $(BIN)/.installed translations demo
+	@echo "Cashier page: http://127.0.0.1:5000/  (demo credentials: demo/1234, manager boss/9999)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python -m sync & \
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --worker-class gthread --workers 2 --threads 8 \
+		--access-logfile - wsgi:app
+
+test: $(BIN)/.installed translations
+	scripts/ensure-chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/checkout.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

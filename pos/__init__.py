@@ -1,0 +1,86 @@
+"""The app factory: the only place that composes areas, devices and sync into one node."""
+from __future__ import annotations
+
+import os
+
+from flask import json, request
+from flask_openapi3 import Info, OpenAPI
+from werkzeug.exceptions import HTTPException
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> OpenAPI:
+    from pos.catalogue.barcodes import parse_layouts
+    from pos.config import load_config
+    from pos.countries import country
+    from pos.db import Database
+    from pos.problems import ApiProblem, problem_response, validation_problem
+    from pos.staff.services import PinPolicy
+    from pos.till import Settings
+
+    app = OpenAPI(
+        __name__,
+        instance_relative_config=True,
+        info=Info(title="POS store node API", version=__version__),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        validation_error_status=422,
+        validation_error_callback=validation_problem,
+        doc_prefix="/api/v1/docs",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    country_rules = country(app.config["POS_COUNTRY"])
+    app.extensions["pos.settings"] = Settings(
+        country=country_rules,
+        embedded_layouts=parse_layouts(app.config["POS_EMBEDDED_CODES"]),
+        discount_limit_percent=app.config["POS_DISCOUNT_LIMIT_PERCENT"],
+        pin_policy=PinPolicy(app.config["POS_PIN_ATTEMPTS"], app.config["POS_PIN_LOCK_SECONDS"]),
+    )
+    app.extensions["pos.db"] = Database(app.config["POS_DATABASE_URL"])
+
+    from pos import health
+    from pos.catalogue.api import api as catalogue_api
+    from pos.returns.api import api as returns_api
+    from pos.sales.api import api as sales_api
+    from pos.shifts.api import api as shifts_api
+    from pos.staff.api import api as staff_api
+
+    for blueprint in (health.api, staff_api, catalogue_api, sales_api, returns_api, shifts_api):
+        app.register_api(blueprint)
+
+    from pos.terminal.views import bp as terminal_pages
+    app.register_blueprint(terminal_pages)
+
+    from pos.catalogue.cli import catalog_cli
+    from pos.demo import demo_cli
+    app.cli.add_command(catalog_cli)
+    app.cli.add_command(demo_cli)
+
+    # Composition: the worker's jobs are reachable from the CLI, the store's code never imports sync.
+    from sync.cli import sync_cli
+    app.cli.add_command(sync_cli)
+
+    @app.get("/api/v1/openapi.json")
+    def openapi_document():
+        return app.api_doc
+
+    app.register_error_handler(ApiProblem, problem_response)
+
+    @app.errorhandler(HTTPException)
+    def http_problem(error: HTTPException):
+        if not request.path.startswith("/api/"):
+            return error
+        return problem_response(ApiProblem(error.code or 500, error.name.lower().replace(" ", "-"),
+                                           error.description or error.name, title=error.name))
+
+    @app.teardown_appcontext
+    def _noop(_exc):  # sessions are closed by each unit of work; nothing request-scoped to clean
+        return None
+
+    app.json.ensure_ascii = False
+    json.provider.DefaultJSONProvider.ensure_ascii = False
+    return app

@@ -1,0 +1,51 @@
+"""Node configuration, read from the environment when the app is created (never at import)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROLES = ("store", "hq", "standalone")
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    value = env.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def load_config(instance_path: str, env: dict | None = None) -> dict:
+    """Every setting the node uses, with its default.  Documented in the README."""
+    env = dict(os.environ if env is None else env)
+    role = env.get("POS_ROLE", "standalone")
+    if role not in ROLES:
+        raise RuntimeError(f"POS_ROLE must be one of {', '.join(ROLES)}, got {role!r}")
+    default_db = "sqlite:///" + str(Path(instance_path) / "pos.sqlite3")
+    return {
+        "POS_ROLE": role,
+        "POS_DATABASE_URL": env.get("POS_DATABASE_URL", default_db),
+        # Flask needs a key; a missing one is generated per process so nothing secret is in the repo,
+        # at the price of logging out cashiers on restart.
+        "SECRET_KEY": env.get("POS_SECRET_KEY") or os.urandom(32).hex(),
+        "POS_STORE_CODE": env.get("POS_STORE_CODE", "S1"),
+        "POS_STORE_NAME": env.get("POS_STORE_NAME", "Sklep Demo"),
+        "POS_STORE_ADDRESS": env.get("POS_STORE_ADDRESS", "ul. Długa 1, 00-001 Warszawa"),
+        "POS_STORE_TAX_ID": env.get("POS_STORE_TAX_ID", "PL5260250995"),
+        "POS_COUNTRY": env.get("POS_COUNTRY", "PL"),
+        "POS_LANGUAGE": env.get("POS_LANGUAGE", ""),
+        "POS_DISCOUNT_LIMIT_PERCENT": _int(env, "POS_DISCOUNT_LIMIT_PERCENT", 10),
+        "POS_PIN_ATTEMPTS": _int(env, "POS_PIN_ATTEMPTS", 5),
+        "POS_PIN_LOCK_SECONDS": _int(env, "POS_PIN_LOCK_SECONDS", 300),
+        "POS_TOKEN_HOURS": _int(env, "POS_TOKEN_HOURS", 12),
+        "POS_EMBEDDED_CODES": env.get(
+            "POS_EMBEDDED_CODES",
+            "20PPPPPWWWWWC,21PPPPPWWWWWC,22PPPPPWWWWWC,23PPPPPWWWWWC,24PPPPPWWWWWC,"
+            "25PPPPPWWWWWC,26PPPPPWWWWWC,27PPPPPWWWWWC,28PPPPPMMMMMC,29PPPPPMMMMMC",
+        ),
+        # Only emulator:// device URLs are allowed when false (tests, CI): nothing can reach a real device.
+        "POS_ALLOW_REAL_DEVICES": env.get("POS_ALLOW_REAL_DEVICES", "1") not in ("0", "false", "no"),
+        "POS_DEVICE_DIR": env.get("POS_DEVICE_DIR", str(Path(instance_path) / "devices")),
+    }

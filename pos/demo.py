@@ -1,0 +1,53 @@
+"""`flask demo load`: a store a new user can sell in at once.  Demo credentials only."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from pos.catalogue.generator import demo_products
+from pos.catalogue.importer import write_rows
+from pos.catalogue.models import Product
+from pos.http import database, settings
+from pos.staff.models import Cashier
+from pos.staff.services import hash_pin
+from pos.stock.services import record_movements
+from pos.stores.services import ensure_store, ensure_terminal
+
+DEMO_CASHIERS = (("demo", "Demo Cashier", "cashier", "1234"), ("boss", "Demo Manager", "manager", "9999"))
+
+
+def load_demo(session, config: dict, product_count: int = 5000) -> bool:
+    """Returns False (and changes nothing) when the demo is already loaded."""
+    if session.scalar(select(Cashier.id).where(Cashier.login == "demo")) is not None:
+        return False
+    location = ensure_store(session, config)
+    ensure_terminal(session, location, "T1", printer_url="emulator://printer", fiscal_url="emulator://posnet",
+                    display_url="emulator://display", scanner_url="")
+    ensure_terminal(session, location, "T2", printer_url="emulator://printer")
+    for login, name, role, pin in DEMO_CASHIERS:
+        session.add(Cashier(login=login, name=name, role=role, pin_hash=hash_pin(pin)))
+    rows = demo_products(product_count, settings().country.vat_rates)
+    write_rows(session, rows, location.currency)
+    products = session.execute(select(Product.id, Product.unit)).all()
+    # Opening stock: a goods receipt, so levels start from the ledger like everything else.
+    record_movements(session, location.id, [(pid, 50_000 if unit == "kg" else 100) for pid, unit in products],
+                     "receipt")
+    return True
+
+
+@click.group("demo", help="Demo data (demo credentials: cashier demo/1234, manager boss/9999).")
+def demo_cli():
+    pass
+
+
+@demo_cli.command("load")
+@click.option("--products", default=5000, show_default=True, help="How many demo products.")
+@with_appcontext
+def load_command(products: int):
+    """Load the demo store, terminals, cashiers and products once; a second run changes nothing."""
+    with database().unit_of_work() as uow:
+        loaded = load_demo(uow.session, current_app.config, products)
+        uow.commit()
+    click.echo("Demo data loaded." if loaded else "Demo data already present; nothing changed.")

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+
+from pos.http import BEARER, run
+from pos.sales import baskets, services
+from pos.sales.schemas import (AddLine, BasketList, BasketOut, BasketPath, ChangeQuantity, CheckoutIn, Discount,
+                               LinePath, NewBasket, SaleOut, SalePath)
+from pos.schemas import IdempotencyHeader
+from pos.stores.models import Terminal
+
+api = APIBlueprint("sales", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="selling")], abp_security=BEARER)
+
+
+def _basket(work, status=200):
+    def wrapped(session, till):
+        basket = work(session, till)
+        session.flush()  # new lines get their ids
+        return baskets.basket_json(basket, till.vat_rates), status
+    return run(wrapped)
+
+
+@api.post("/baskets", responses={201: BasketOut})
+def create_basket(body: NewBasket):
+    return _basket(lambda s, t: baskets.new_basket(s, t, body.customer_id), 201)
+
+
+@api.get("/baskets/parked", responses={200: BasketList})
+def list_parked():
+    return run(lambda s, t: {"items": [baskets.basket_json(b, t.vat_rates) for b in baskets.parked_baskets(s, t)]},
+               read_only=True)
+
+
+@api.get("/baskets/<basket_id>", responses={200: BasketOut})
+def get_basket(path: BasketPath):
+    return run(lambda s, t: baskets.basket_json(baskets.load_basket(s, t, path.basket_id, statuses=()), t.vat_rates),
+               read_only=True)
+
+
+@api.post("/baskets/<basket_id>/lines", responses={201: BasketOut})
+def add_line(path: BasketPath, body: AddLine):
+    """Scan a code, or add a SKU with a quantity (pieces, or grams for weighed goods)."""
+    return _basket(lambda s, t: baskets.add_line(s, t, path.basket_id, code=body.code, sku=body.sku,
+                                                 quantity=body.quantity), 201)
+
+
+@api.patch("/baskets/<basket_id>/lines/<line_id>", responses={200: BasketOut})
+def change_quantity(path: LinePath, body: ChangeQuantity):
+    return _basket(lambda s, t: baskets.set_quantity(s, t, path.basket_id, path.line_id, body.quantity))
+
+
+@api.delete("/baskets/<basket_id>/lines/<line_id>", responses={200: BasketOut})
+def remove_line(path: LinePath):
+    return _basket(lambda s, t: baskets.remove_line(s, t, path.basket_id, path.line_id))
+
+
+@api.put("/baskets/<basket_id>/lines/<line_id>/discount", responses={200: BasketOut})
+def line_discount(path: LinePath, body: Discount):
+    """A discount above the configured percentage needs a manager's approval."""
+    return _basket(lambda s, t: baskets.set_line_discount(s, t, path.basket_id, path.line_id, body.percent,
+                                                          body.amount, body.approval))
+
+
+@api.put("/baskets/<basket_id>/discount", responses={200: BasketOut})
+def basket_discount(path: BasketPath, body: Discount):
+    return _basket(lambda s, t: baskets.set_basket_discount(s, t, path.basket_id, body.percent, body.amount,
+                                                            body.approval))
+
+
+@api.post("/baskets/<basket_id>/park", responses={200: BasketOut})
+def park(path: BasketPath):
+    return _basket(lambda s, t: baskets.park(s, t, path.basket_id))
+
+
+@api.post("/baskets/<basket_id>/resume", responses={200: BasketOut})
+def resume(path: BasketPath):
+    return _basket(lambda s, t: baskets.resume(s, t, path.basket_id))
+
+
+@api.post("/baskets/<basket_id>/cancel", responses={200: BasketOut})
+def cancel(path: BasketPath):
+    return _basket(lambda s, t: baskets.cancel(s, t, path.basket_id))
+
+
+@api.post("/baskets/<basket_id>/checkout", responses={201: SaleOut, 200: SaleOut})
+def checkout(path: BasketPath, body: CheckoutIn, header: IdempotencyHeader):
+    """Pay and close the basket.  The same Idempotency-Key returns the first sale (200) instead of a second."""
+    def work(session, till):
+        sale, created = services.checkout(session, till, path.basket_id, body.payments, body.customer_id,
+                                          header.idempotency_key)
+        return services.sale_json(sale, till.location.code, till.terminal.code), 201 if created else 200
+    return run(work)
+
+
+@api.get("/sales/<sale_id>", responses={200: SaleOut})
+def get_sale(path: SalePath):
+    def work(session, till):
+        sale = services.get_sale(session, path.sale_id)
+        return services.sale_json(sale, till.location.code, session.get(Terminal, sale.terminal_id).code)
+    return run(work, read_only=True)

@@ -1,0 +1,21 @@
+"""`python -m sync`: the background worker for this node."""
+import logging
+
+from pos import create_app
+from sync.worker import build_scheduler
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app()
+    scheduler = build_scheduler(app)
+    logging.getLogger("sync.worker").info("worker started for role %s with jobs: %s", app.config["POS_ROLE"],
+                                          ", ".join(job.id for job in scheduler.get_jobs()))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+if __name__ == "__main__":
+    main()

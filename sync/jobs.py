@@ -1,0 +1,39 @@
+"""Every background job, listed as data: id, what it runs, how often.
+
+The worker (``python -m sync``) schedules exactly these, one process, each with an
+explicit id and max_instances=1; ``flask sync once`` runs each one time."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import delete, or_
+
+from pos.db import utcnow
+from pos.staff.models import AuthToken
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    run: Callable  # run(app) -> str (a line for the log)
+    seconds: int
+    roles: tuple = ("store", "hq", "standalone")
+
+
+def purge_expired_tokens(app) -> str:
+    """Expired and revoked cashier tokens are of no use; keep the auth table small."""
+    with app.extensions["pos.db"].unit_of_work() as uow:
+        removed = uow.session.execute(delete(AuthToken).where(
+            or_(AuthToken.expires_at < utcnow(), AuthToken.revoked))).rowcount
+        uow.commit()
+    return f"{removed} expired token(s) removed"
+
+
+JOBS: list[Job] = [
+    Job("purge_expired_tokens", purge_expired_tokens, seconds=3600),
+]
+
+
+def jobs_for(role: str) -> list[Job]:
+    return [job for job in JOBS if role in job.roles]

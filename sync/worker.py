@@ -1,0 +1,37 @@
+"""The one scheduler process.  Never start a scheduler inside web workers."""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from sync.jobs import jobs_for
+
+log = logging.getLogger("sync.worker")
+
+
+def _runner(app, job):
+    def run():
+        try:
+            log.info("%s: %s", job.id, job.run(app))
+        except Exception:  # a failing job is logged and retried next time; the worker stays up
+            log.exception("%s failed", job.id)
+    return run
+
+
+def build_scheduler(app) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone="UTC")
+    for job in jobs_for(app.config["POS_ROLE"]):
+        scheduler.add_job(_runner(app, job), "interval", seconds=job.seconds, id=job.id, max_instances=1,
+                          coalesce=True, replace_existing=True, next_run_time=_now())
+    return scheduler
+
+
+def _now():
+    import datetime as dt
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def run_once(app) -> list[str]:
+    """Every due job one time, in order (operators and tests)."""
+    return [f"{job.id}: {job.run(app)}" for job in jobs_for(app.config["POS_ROLE"])]
