@@ -4,6 +4,7 @@ background thread that rides out the scanner being unplugged.
 URL: ``/dev/serial/by-id/usb-Honeywell...?baudrate=9600&suffix=CR`` — point
 it at the udev by-id link, which comes back at the same path when the
 scanner is plugged in again (the ttyACM number may change).
+``emulator://scanner`` reads what :meth:`Scanner.inject` writes.
 """
 from __future__ import annotations
 
@@ -78,6 +79,12 @@ class Scanner(Device):
     def stop(self) -> None:
         self.close()
 
+    def inject(self, code: str) -> None:
+        """Emulator only: the scanner "reads" ``code`` (sent with the configured suffix)."""
+        if self.address.scheme != "emulator" or self.port is None:
+            raise DeviceError("config", "Only emulator://scanner accepts injected scans.", "")
+        self.port.write(code.encode("latin-1") + self.suffix)
+
     def status(self) -> dict:
         status = super().status()
         status.update(connected=self.connected.is_set(), reconnects=self.reconnects, scans=self.scans)
@@ -85,8 +92,10 @@ class Scanner(Device):
 
     # reading --------------------------------------------------------------------
     def _connect(self) -> None:
+        # emulator://scanner is pyserial's loop:// port: what inject() writes comes back as scans
+        target = "loop://" if self.address.scheme == "emulator" else self.address.target
         try:
-            self.port = serial.serial_for_url(self.address.target, baudrate=self.baudrate, timeout=0.1)
+            self.port = serial.serial_for_url(target, baudrate=self.baudrate, timeout=0.1)
         except (serial.SerialException, OSError) as exc:
             raise DeviceError("offline", f"Barcode scanner not found at {self.address.target}.",
                               "Plug the scanner in; it is picked up again by itself.") from exc
