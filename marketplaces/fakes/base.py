@@ -194,6 +194,8 @@ class FakeServer:
             response = Response("fake crashed", status=500)
         with self._lock:
             self.exchanges.append(Exchange(request.method, request.path, response.status_code))
+        # Logged first, so a test sees the request took effect while its answer is still late.
+        time.sleep(environ.get("fake.delay", 0.0))
         return response(environ, start_response)
 
     def _handle(self, request: Request) -> Response:
@@ -230,5 +232,5 @@ class FakeServer:
             with self._lock:
                 self.invalid_responses.extend(f"{request.method} {request.path}: {p}" for p in problems)
         if fault is not None and fault.kind == "delay":
-            time.sleep(fault.seconds)
+            request.environ["fake.delay"] = fault.seconds
         return response
