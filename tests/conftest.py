@@ -40,7 +40,8 @@ def _postgres_database(worker: str) -> str:
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
 
-    name = f"pos_test_{worker}"
+    # One database per pytest process, so parallel runs never drop each other's tables.
+    name = f"pos_test_{worker}_{os.getpid()}"
     try:
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
@@ -69,8 +70,14 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id_safe) -> str:
-    return _postgres_database(worker_id_safe)
+def postgres_url(worker_id_safe):
+    url = _postgres_database(worker_id_safe)
+    yield url
+    from sqlalchemy import create_engine, text
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:
