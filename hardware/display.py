@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import serial
 
-from .device import Device, DeviceError
+from .device import Device, DeviceError, DeviceState
 from .display_screen import DM_D_CODE_PAGES, DisplayScreen
 from .receipt_printer.labels import label
 from .receipt_printer.money import format_money, format_quantity
@@ -142,6 +142,8 @@ class LineDisplay(Device):
     def _write(self, data: bytes) -> None:
         with self._lock:
             if self.link is None:
+                if self.state is DeviceState.ERROR:
+                    self.state = DeviceState.CLOSED  # the link was dropped by a fault: reopen it
                 self.open()
             try:
                 self.link.write(data)

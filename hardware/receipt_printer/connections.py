@@ -36,7 +36,8 @@ def make_connection(address: DeviceURL, profile: str, columns: int | None = None
     if address.scheme == "file":
         return escpos_printer.File(devfile=address.target, profile=profile)
     if address.scheme == "emulator":
-        return VirtualPrinter(profile=profile, directory=options.get("dir"), columns=columns)
+        return VirtualPrinter(profile=profile, directory=options.get("dir"), columns=columns,
+                              write_png=options.get("png", "0") in ("1", "true", "yes"))
     if address.scheme == "dummy":
         return escpos_printer.Dummy(profile=profile)
     raise DeviceError("config", f"No receipt printer driver for {address.raw!r}.",

@@ -2,7 +2,7 @@
 
 It is a python-escpos printer class like Usb or Network, so the driver talks
 to it exactly as to a real one: it keeps each job's raw bytes (in memory and,
-with ``dir=``, as ``job-0001.bin`` files), answers the DLE EOT paper and
+with ``dir=``, as ``job-0001.bin`` files, plus ``job-0001.png`` with ``png=1``), answers the DLE EOT paper and
 online status queries from a settable paper state, and can be told to fail
 like a cable pulled out.
 """
@@ -34,11 +34,12 @@ class VirtualJob:
 
 class VirtualPrinter(Escpos):
     def __init__(self, profile: str | None = None, directory: str | None = None, keep: int = 200,
-                 columns: int | None = None, **kwargs):
+                 columns: int | None = None, write_png: bool = False, **kwargs):
         Escpos.__init__(self, profile=profile, **kwargs)
         self.profile_name = profile
         self.columns = columns
         self.directory = Path(directory) if directory else None
+        self.write_png = write_png
         self.jobs: deque[VirtualJob] = deque(maxlen=keep)
         self.paper = "ok"
         self.online = True
@@ -73,6 +74,8 @@ class VirtualPrinter(Escpos):
             self.jobs.append(job)
             if self.directory:
                 (self.directory / f"job-{job.number:04d}.bin").write_bytes(job.data)
+                if self.write_png:
+                    (self.directory / f"job-{job.number:04d}.png").write_bytes(self.png(job))
 
     def _read(self) -> bytes:
         with self._lock:

@@ -41,3 +41,24 @@ def test_missing_display_is_offline(tmp_path):
     with pytest.raises(DeviceError) as raised:
         display.open()
     assert raised.value.code == "offline"
+
+
+def test_display_unplugged_then_back(tmp_path):
+    first = PtyDisplay().start()
+    link = tmp_path / "usb-display"
+    link.symlink_to(first.port)
+    display = LineDisplay(f"{link}?language=pl")
+    display.open()
+    display.show("Witamy", "")
+    assert first.screen.wait_for(lambda lines: lines[0] == "Witamy")
+    first.stop()
+    link.unlink()
+    with pytest.raises(DeviceError) as raised:
+        display.show("Chleb", "4,50")
+    assert raised.value.code == "offline" and display.status()["state"] == "error"
+    with PtyDisplay() as second:
+        link.symlink_to(second.port)
+        display.show("Chleb", "4,50")  # reopened at the same path
+        assert second.screen.wait_for(lambda lines: lines == ["Chleb", "4,50"])
+        assert display.status()["state"] == "idle"
+        display.close()

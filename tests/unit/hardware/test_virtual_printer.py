@@ -78,7 +78,7 @@ def test_double_size_total_is_twice_as_wide_and_tall():
 
 
 def test_jobs_are_kept_as_bin_files(tmp_path, receipt):
-    printer = ReceiptPrinter(f"emulator://printer?dir={tmp_path}")
+    printer = ReceiptPrinter(f"emulator://printer?dir={tmp_path}&png=1")
     printer.open()
     printer.print_receipt(receipt)
     printer.print_report({"kind": "z_report", "language": "pl", "rows": [{"label": "Sprzedaż", "amount": 100}]})
@@ -86,6 +86,7 @@ def test_jobs_are_kept_as_bin_files(tmp_path, receipt):
     assert [path.name for path in files] == ["job-0001.bin", "job-0002.bin"]
     assert files[0].read_bytes() == printer.emulator.jobs[0].data
     assert files[1].read_bytes() == printer.last_job
+    assert _codes((tmp_path / "job-0001.png").read_bytes()) == {"QRCode": "R-T1-42", "Code128": "R-T1-42"}
 
 
 def test_paper_out_refuses_the_job_with_a_cashier_message(printer, receipt):
