@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from pos.customers.services import record_interaction
 from pos.db import utcnow
 from pos.feed.services import record_change
 from pos.problems import ApiProblem
@@ -80,6 +81,9 @@ def create_return(session, till: Till, sale_id, lines: list, approval, reason: s
     cash = sum(r.amount for r in returned.refunds if r.method == "cash")
     if cash:
         session.add(CashMovement(shift_id=shift.id, kind="refund", amount=-cash, reference_id=returned.id))
+    if sale.customer_id is not None:
+        record_interaction(session, sale.customer_id, f"store:{till.location.code}", "return", returned.id,
+                           {"sale_id": str(sale.id), "total": returned.total, "currency": returned.currency})
     record_change(session, "return", returned.id, return_json(returned, till.location.code, till.terminal.code))
     return returned, True
 

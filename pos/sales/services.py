@@ -7,6 +7,8 @@ import json as _json
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from pos.customers.models import Customer
+from pos.customers.services import record_interaction
 from pos.db import utcnow
 from pos.feed.services import record_change
 from pos.problems import ApiProblem
@@ -76,6 +78,8 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
     except PaymentError as exc:
         raise ApiProblem(422, "payment-invalid", f"{exc.field}: {exc.reason}", field=exc.field) from None
     customer_id = customer_id or basket.customer_id
+    if customer_id is not None and session.get(Customer, customer_id) is None:
+        raise ApiProblem(422, "unknown-customer", f"customer_id: no customer {customer_id}", field="customer_id")
     sale = Sale(terminal_id=till.terminal.id, location_id=till.location.id, shift_id=shift.id,
                 cashier_id=till.cashier.id, customer_id=customer_id, basket_id=basket.id,
                 receipt_number=next_receipt_number(session, till.terminal.id), currency=basket.currency,
@@ -100,6 +104,9 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
     if settlement.cash_taken:
         session.add(CashMovement(shift_id=shift.id, kind="sale", amount=settlement.cash_taken,
                                  reference_id=sale.id))
+    if customer_id is not None:
+        record_interaction(session, customer_id, f"store:{till.location.code}", "sale", sale.id,
+                           {"total": sale.total, "currency": sale.currency, "receipt_number": sale.receipt_number})
     record_change(session, "sale", sale.id, sale_json(sale, till.location.code, till.terminal.code))
     return sale, True
 
