@@ -137,7 +137,8 @@ class ReceiptPrinter(Device):
             return "unknown"
         try:
             return _PAPER.get(self.connection.paper_status(), "unknown")
-        except (NotImplementedError, AssertionError):
+        except (NotImplementedError, AssertionError, TimeoutError):
+            # some network printers ignore DLE EOT: a silent printer still gets the job
             return "unknown"
         except Exception as exc:
             raise self._drop(printer_error(exc, self.url, sending=False)) from exc

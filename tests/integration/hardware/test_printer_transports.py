@@ -31,6 +31,15 @@ def test_network_printer_reporting_paper_out(network_printer_factory, receipt):
     printer.close()
 
 
+def test_network_printer_ignoring_the_paper_query_still_prints(network_printer_factory, receipt):
+    server = network_printer_factory(paper_reply=b"")  # answers nothing to DLE EOT 4
+    printer = ReceiptPrinter(f"socket://127.0.0.1:{server.port}?timeout=0.3")
+    printer.print_receipt(receipt)
+    assert server.wait_for(len(printer.last_job)) == printer.last_job
+    assert printer.status()["paper"] == "unknown" and printer.status()["state"] == "idle"
+    printer.close()
+
+
 def test_network_printer_not_listening_is_offline(receipt):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
