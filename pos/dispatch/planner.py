@@ -200,20 +200,26 @@ def _solve(problem: PlacementProblem, settings: PlannerSettings):
         return greedy, f"greedy (large input: {size} solver variables)", None
     limits = SolverLimits(settings.time_limit_s, settings.deterministic_limit, settings.workers, settings.seed)
 
+    candidates = [(greedy, "greedy", None)]
     outcome = solve_by_groups(problem, greedy, limits)
-    method = "solver"
-    if not _usable(problem, outcome.solution):
-        per_delivery = sum(len(item.options) for item in problem.items)
-        if per_delivery > settings.solver_max_variables:
-            return greedy, f"greedy (solver {outcome.status})", outcome.status
-        # Van weights bind: the exact per-delivery model, small inputs only.
-        outcome = solve_by_items(problem, greedy, limits)
-        method = "solver (per delivery)"
-    if not _usable(problem, outcome.solution):
+    if _usable(problem, outcome.solution):
+        candidates.append((outcome.solution, "solver", outcome.status))
+    weights_bind = any(cap is not None for cap in problem.weight_cap) and (
+        len(candidates) == 1 or None in outcome.solution
+    )
+    per_delivery = sum(len(item.options) for item in problem.items)
+    if weights_bind and per_delivery <= settings.solver_max_variables:
+        # The group model sees only mean weights; when that may have cost a delivery its
+        # place, the exact per-delivery model decides (small inputs only).
+        exact = solve_by_items(problem, min(candidates, key=lambda c: score(problem, c[0]))[0], limits)
+        if _usable(problem, exact.solution):
+            candidates.append((exact.solution, "solver (per delivery)", exact.status))
+        outcome = exact
+    # Lowest score wins; on a tie the later (solver) candidate, which is at least as even.
+    best = min(reversed(candidates), key=lambda c: score(problem, c[0]))
+    if best[1] == "greedy":
         return greedy, f"greedy (solver {outcome.status})", outcome.status
-    if score(problem, outcome.solution) > score(problem, greedy):
-        return greedy, f"greedy (solver {outcome.status} did not improve)", outcome.status
-    return outcome.solution, method, outcome.status
+    return best
 
 
 def _usable(problem: PlacementProblem, solution) -> bool:
