@@ -14,8 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from marketplaces.fakes.base import FakeServer, SpecViolation
 from marketplaces.fakes.oauth import TokenIssuer
-from marketplaces.fakes.openapi3 import OpenAPI3Validator, validator_for
-from marketplaces.specs import load_spec
+from marketplaces.fakes.openapi3 import validator_for
 
 MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
 

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from werkzeug.exceptions import HTTPException
@@ -125,7 +125,8 @@ class FakeServer:
             "127.0.0.1", 0, self.wsgi_app, threaded=True, request_handler=_QuietHandler
         )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"fake-{self.channel}", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"fake-{self.channel}", daemon=True,
         )
         self._thread.start()
         return self

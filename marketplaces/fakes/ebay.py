@@ -13,8 +13,7 @@ from werkzeug.wrappers import Request, Response
 from marketplaces.batching import iso_z, parse_time
 from marketplaces.fakes.base import FakeServer, SpecViolation
 from marketplaces.fakes.oauth import TokenIssuer
-from marketplaces.fakes.openapi3 import OpenAPI3Validator, validator_for, validator_for
-from marketplaces.specs import load_spec
+from marketplaces.fakes.openapi3 import OpenAPI3Validator, validator_for
 
 INVENTORY = "/sell/inventory/v1"
 FULFILLMENT = "/sell/fulfillment/v1"
