@@ -56,8 +56,11 @@ class _DropConnection(Exception):
 
 class NoviApiEmulator:
     def __init__(self, memory_path, *, spec_path=None, late_reply_delay: float = 1.0,
-                 clock_offset: dt.timedelta = dt.timedelta(0), vat_rates: dict | None = None):
+                 clock_offset: dt.timedelta = dt.timedelta(0), vat_rates: dict | None = None,
+                 stay_off_after_power_loss: bool = False):
         self.memory = FiscalMemory(memory_path, vat_rates or DEFAULT_VAT)
+        self.stay_off_after_power_loss = stay_off_after_power_loss
+        self.powered = True
         self.openapi = noviapi_spec.openapi(str(spec_path) if spec_path else None)
         self.faults = FaultPlan()
         self.late_reply_delay = late_reply_delay
@@ -113,6 +116,8 @@ class NoviApiEmulator:
     def _wsgi(self, environ, start_response):
         request = Request(environ)
         try:
+            if not self.powered and not request.path.startswith("/_emulator/"):
+                raise _DropConnection()
             response = self._handle(request)
         except _DropConnection:
             sock = environ.get("werkzeug.socket")
@@ -218,6 +223,7 @@ class NoviApiEmulator:
                 if not self.mechanism:
                     self._execute(stored)
         if fault == "power_loss":
+            self.powered = not self.stay_off_after_power_loss
             with self._lock:
                 for request in list(self.requests.values()):
                     if request["status"] in ("STORED", "QUEUED"):

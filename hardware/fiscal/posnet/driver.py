@@ -125,13 +125,14 @@ class PosnetPrinter(FiscalPrinter):
             return base
         try:
             mechanism = int(self._command("sprn", immediate=True).get("pr", "0"))
-            transaction = self._command("strns").get("to", "0") == "1"
-            fiscal_mode = self._command("scomm").get("fs", "N") in ("T", "1", "Y", "t", "y")
+            state = {"mechanism": mechanism, "paper": "out" if mechanism in (4, 5) else "ok",
+                     "cover": "open" if mechanism in (3, 10) else "closed"}
+            if not mechanism:  # a stopped printer holds ordinary commands: ask only when it runs
+                state["transaction_open"] = self._command("strns").get("to", "0") == "1"
+                state["fiscal_mode"] = self._command("scomm").get("fs", "N") in ("T", "1", "Y", "t", "y")
         except DeviceError as exc:
             return {**base, "error": exc.as_dict()}
-        return {**base, "mechanism": mechanism, "paper": "out" if mechanism in (4, 5) else "ok",
-                "cover": "open" if mechanism in (3, 10) else "closed", "transaction_open": transaction,
-                "fiscal_mode": fiscal_mode}
+        return {**base, **state}
 
     # exactly-once hooks ----------------------------------------------------------
     def _checkpoint(self, receipt: FiscalReceipt) -> dict:

@@ -52,8 +52,12 @@ class _Link:
 
 class PosnetEmulator:
     def __init__(self, memory_path, *, encoding: str = posnet.DEFAULT_ENCODING, late_reply_delay: float = 1.0,
-                 clock_offset: dt.timedelta = dt.timedelta(0), vat_rates: dict | None = None):
+                 clock_offset: dt.timedelta = dt.timedelta(0), vat_rates: dict | None = None,
+                 stay_off_after_power_loss: bool = False):
         self.memory = FiscalMemory(memory_path, vat_rates or DEFAULT_VAT)
+        #: after a power_loss fault the printer stays dead until a new emulator starts on the same memory
+        self.stay_off_after_power_loss = stay_off_after_power_loss
+        self.powered = True
         self.faults = FaultPlan()
         self.encoding = encoding
         self.late_reply_delay = late_reply_delay
@@ -183,6 +187,8 @@ class PosnetEmulator:
                 self._receive(packet, link)
 
     def _receive(self, packet: bytes, link: _Link) -> None:
+        if not self.powered:
+            return
         try:
             request = posnet.decode(packet, self.encoding)
         except posnet.FrameError:
@@ -253,6 +259,8 @@ class PosnetEmulator:
         self._transaction = None
         self._system_number = None
         self._answers.clear()
+        if self.stay_off_after_power_loss:
+            self.powered = False
         while True:
             try:
                 self._queue.get_nowait()
