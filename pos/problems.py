@@ -58,8 +58,11 @@ def invalid(field: str, reason: str, status: int = 422) -> ApiProblem:
 
 def validation_problem(error) -> Response:
     """pydantic ValidationError from flask-openapi3 → problem details."""
+    from flask import request
+
     params = []
-    malformed = False
+    # flask-openapi3 reads bodies with get_json(silent=True): a body that is not JSON arrives as None.
+    malformed = bool(request.get_data()) and request.get_json(silent=True) is None
     for item in error.errors(include_url=False):
         if item.get("type") == "json_invalid":
             malformed = True
