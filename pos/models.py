@@ -1,9 +1,9 @@
 """Every area's models, imported together so metadata (and Alembic) sees the whole schema."""
 from pos.db import Base  # noqa: F401
-from pos.stores.models import Location, Terminal  # noqa: F401
+from pos.stores.models import AppliedChange, Location, StoreContact, StoreToken, SyncCursor, Terminal  # noqa: F401
 from pos.staff.models import AuditEntry, AuthToken, Cashier  # noqa: F401
 from pos.catalogue.models import Barcode, Product  # noqa: F401
-from pos.customers.models import Customer, CustomerEvent  # noqa: F401
+from pos.customers.models import Customer, CustomerEvent, CustomerMerge  # noqa: F401
 from pos.shifts.models import CashMovement, DayReport, Shift  # noqa: F401
 from pos.sales.models import Basket, BasketLine, Payment, Sale, SaleLine, SaleVat  # noqa: F401
 from pos.returns.models import Refund, Return, ReturnLine  # noqa: F401

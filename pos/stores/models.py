@@ -1,11 +1,12 @@
+import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pos.db import Base
+from pos.db import Base, utcnow
 from pos.ids import new_id
-from pos.types import Currency, Id, Quantity
+from pos.types import Currency, Id, Quantity, Timestamp
 
 
 class Location(Base):
@@ -37,3 +38,51 @@ class Terminal(Base):
     fiscal_url: Mapped[str] = mapped_column(String(300), default="")
     display_url: Mapped[str] = mapped_column(String(300), default="")
     scanner_url: Mapped[str] = mapped_column(String(300), default="")
+
+
+class StoreToken(Base):
+    """HQ side: the credential a store node syncs with.  Only the token's SHA-256 is kept."""
+
+    __tablename__ = "store_token"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StoreContact(Base):
+    """HQ side: when each store was last heard from, and how far its pushes have been applied."""
+
+    __tablename__ = "store_contact"
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id"), primary_key=True)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    last_push_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    last_pull_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    applied_through: Mapped[int] = mapped_column(Quantity, default=0)  # the store's feed seq
+    changes_applied: Mapped[int] = mapped_column(Quantity, default=0)
+
+
+class AppliedChange(Base):
+    """HQ side: each store change applied once.  The key is the store and its feed seq; the facts the
+    change creates keep their own natural ids too (sale id, receipt number per terminal)."""
+
+    __tablename__ = "applied_change"
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Quantity, primary_key=True, autoincrement=False)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    applied_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class SyncCursor(Base):
+    """Store side: how far each direction has got, and its backoff state while HQ is unreachable."""
+
+    __tablename__ = "sync_cursor"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)  # push | pull
+    position: Mapped[int] = mapped_column(Quantity, default=0)  # push: our last acknowledged seq; pull: HQ's
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
