@@ -6,7 +6,7 @@ the planner's own option logic), so a planner bug cannot hide behind itself.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 
