@@ -7,5 +7,11 @@ from pos.customers.models import Customer, CustomerEvent, CustomerMerge  # noqa:
 from pos.shifts.models import CashMovement, DayReport, Shift  # noqa: F401
 from pos.sales.models import Basket, BasketLine, Payment, Sale, SaleLine, SaleVat  # noqa: F401
 from pos.returns.models import Refund, Return, ReturnLine  # noqa: F401
-from pos.stock.models import StockLevel, StockMovement  # noqa: F401
+from pos.stock.models import (AvailabilityChange, ChannelAvailability, ChannelLocation, Reservation,  # noqa: F401
+                              ReservationEvent, ReservationLine, SalesChannel, StockDocument, StockLevel,
+                              StockMovement)
 from pos.feed.models import Change  # noqa: F401
+# The sync API's own tables (API clients, idempotency, webhooks) share the schema; this registry only
+# collects table definitions, no store code reaches sync through it.
+from sync.webshop.models import ApiClient, IdempotentRequest  # noqa: F401,E402
+from sync.webhooks.models import FeedCursor, WebhookDelivery, WebhookSubscription  # noqa: F401,E402

@@ -1,0 +1,1 @@
+"""Webhooks out: subscriptions per API client, HMAC-signed deliveries retried with backoff."""
