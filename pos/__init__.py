@@ -52,7 +52,9 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     for blueprint in (health.api, staff_api, catalogue_api, sales_api, returns_api, shifts_api):
         app.register_api(blueprint)
 
+    from pos.terminal.i18n import init_babel
     from pos.terminal.views import bp as terminal_pages
+    init_babel(app)  # the terminal's language: ?lang=, then its cookie, then POS_LANGUAGE / POS_COUNTRY
     app.register_blueprint(terminal_pages)
 
     from pos.catalogue.cli import catalog_cli

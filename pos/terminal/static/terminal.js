@@ -1,0 +1,813 @@
+/* The cashier's page.  Keyboard first: a wedge scanner types a code and Enter wherever the focus is,
+   F-keys do the rest.  All state lives in the API; this page only shows it and sends what the cashier does. */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("page-config").textContent);
+  const T = JSON.parse(document.getElementById("page-strings").textContent);
+  const $ = (id) => document.getElementById(id);
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (whole, name) =>
+    Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole);
+
+  // A burst shorter than this is a person's typing, not a barcode.
+  const MIN_SCAN_LENGTH = 6;
+  const STATUS_EVERY_MS = 30000;
+
+  const state = {
+    token: sessionStorage.getItem("pos.token"),
+    who: JSON.parse(sessionStorage.getItem("pos.who") || "null"),
+    shift: null,
+    currency: sessionStorage.getItem("pos.currency") || "",
+    basket: null,
+    selected: null,
+    sale: null,
+    paymentKey: null,
+    paying: false,
+    receiptUrl: null,
+  };
+
+  /* ---------- money and quantities ---------- */
+
+  const SYMBOLS = { PLN: "zł", CZK: "Kč", UAH: "₴", EUR: "€" };
+
+  function money(minor, currency) {
+    const sign = minor < 0 ? "−" : "";
+    const value = Math.abs(minor);
+    const whole = Math.floor(value / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0");
+    const cents = String(value % 100).padStart(2, "0");
+    const symbol = SYMBOLS[currency] || currency || "";
+    return sign + whole + "," + cents + (symbol ? "\u00a0" + symbol : "");
+  }
+
+  function quantity(amount, unit) {
+    if (unit === "kg") {
+      return Math.floor(amount / 1000) + "," + String(amount % 1000).padStart(3, "0") + "\u00a0kg";
+    }
+    return String(amount);
+  }
+
+  /** "12,30", "12.3", "12" → 1230; "" → 0; anything else → null. */
+  function parseMoney(text) {
+    const cleaned = text.replace(/[\s\u00a0]/g, "").replace(/(zł|kč|₴)$/i, "");
+    if (cleaned === "") return 0;
+    const match = /^(\d{1,9})(?:[.,](\d{0,2}))?$/.exec(cleaned);
+    if (!match) return null;
+    return parseInt(match[1], 10) * 100 + parseInt((match[2] || "").padEnd(2, "0"), 10);
+  }
+
+  /** Pieces as a whole number; kilograms with up to three decimals → grams. */
+  function parseQuantity(text, unit) {
+    const cleaned = text.replace(/[\s\u00a0]/g, "").replace(/kg$/i, "");
+    if (unit === "kg") {
+      const match = /^(\d{1,3})(?:[.,](\d{0,3}))?$/.exec(cleaned);
+      if (!match) return null;
+      return parseInt(match[1], 10) * 1000 + parseInt((match[2] || "").padEnd(3, "0"), 10);
+    }
+    return /^\d{1,4}$/.test(cleaned) ? parseInt(cleaned, 10) : null;
+  }
+
+  function newIdempotencyKey() {
+    if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    // crypto.randomUUID needs a secure context; a till on http://<lan address> still has getRandomValues.
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  /* ---------- the API ---------- */
+
+  class ApiError extends Error {
+    constructor(message, status, problem) {
+      super(message);
+      this.status = status;
+      this.problem = problem || {};
+      this.slug = (this.problem.type || "").split("/").pop();
+    }
+  }
+
+  function problemText(problem, response) {
+    const slug = (problem && problem.type || "").split("/").pop();
+    if (slug === "unknown-code" && problem.code) return fill(T.unknown_code, { code: problem.code });
+    return (problem && (problem.detail || problem.title)) || `${response.status} ${response.statusText}`;
+  }
+
+  async function api(method, path, body, headers) {
+    const sent = Object.assign({ Accept: "application/json" }, headers || {});
+    if (state.token) sent.Authorization = "Bearer " + state.token;
+    if (body !== undefined) sent["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch("/api/v1" + path, {
+        method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (networkFailure) {
+      throw new ApiError(T.offline, 0, null);
+    }
+    const type = response.headers.get("Content-Type") || "";
+    const data = type.includes("json") ? await response.json() : null;
+    if (!response.ok) {
+      const error = new ApiError(problemText(data, response), response.status, data);
+      if (response.status === 401 && error.slug === "unauthorized") {
+        loggedOut(T.login_again);
+      }
+      throw error;
+    }
+    return data;
+  }
+
+  /* ---------- what the cashier sees ---------- */
+
+  function showError(text) {
+    $("error-text").textContent = text;
+    $("error").dataset.empty = "false";
+    $("message").textContent = "";
+  }
+
+  function clearError() {
+    $("error-text").textContent = "–";
+    $("error").dataset.empty = "true";
+  }
+
+  function say(text) {
+    $("message").textContent = text;
+  }
+
+  function currency() {
+    return (state.basket && state.basket.currency) || (state.sale && state.sale.currency) || state.currency;
+  }
+
+  function selectedLine() {
+    const lines = state.basket ? state.basket.lines : [];
+    return lines.find((line) => line.id === state.selected) || lines[lines.length - 1] || null;
+  }
+
+  function cell(row, text, className) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    row.appendChild(td);
+    return td;
+  }
+
+  function render() {
+    const lines = state.basket ? state.basket.lines : [];
+    const body = $("lines-body");
+    body.textContent = "";
+    const chosen = selectedLine();
+    for (const line of lines) {
+      const row = document.createElement("tr");
+      row.dataset.id = line.id;
+      row.dataset.sku = line.sku;
+      if (chosen && chosen.id === line.id) row.className = "selected";
+      cell(row, String(line.position), "num");
+      const name = cell(row, line.name);
+      if (line.discount) {
+        const note = document.createElement("span");
+        note.className = "note";
+        note.textContent = `${T.discount} −${money(line.discount, state.basket.currency)}`;
+        name.appendChild(note);
+      }
+      cell(row, quantity(line.quantity, line.unit), "num qty");
+      const price = money(line.unit_price, state.basket.currency) + (line.unit === "kg" ? "/kg" : "");
+      cell(row, price, "num price");
+      cell(row, money(line.amount, state.basket.currency), "num amount");
+      cell(row, line.vat_group, "vat");
+      row.addEventListener("click", () => { state.selected = line.id; render(); });
+      body.appendChild(row);
+    }
+    $("lines").hidden = lines.length === 0;
+    $("receipt").hidden = !(lines.length === 0 && state.sale);
+    $("empty-basket").hidden = lines.length > 0 || Boolean(state.sale);
+    $("total").textContent = money(state.basket ? state.basket.total : 0, currency());
+    $("item-count").textContent = lines.length ? fill(T.items, { count: lines.length }) : "";
+    $("change").textContent = state.sale && !state.basket ? money(state.sale.change, state.sale.currency) : "–";
+    const row = body.querySelector("tr.selected");
+    if (row) row.scrollIntoView({ block: "nearest" });
+  }
+
+  function setBasket(basket) {
+    state.basket = basket;
+    if (basket) {
+      sessionStorage.setItem("pos.basket", basket.id);
+      if (!basket.lines.some((line) => line.id === state.selected)) {
+        state.selected = basket.lines.length ? basket.lines[basket.lines.length - 1].id : null;
+      }
+    } else {
+      sessionStorage.removeItem("pos.basket");
+      state.selected = null;
+    }
+    render();
+  }
+
+  function renderWho() {
+    if (!state.who) { $("who").textContent = ""; return; }
+    const parts = [state.who.cashier.name, state.who.terminal.code];
+    if (state.shift) {
+      const opened = new Date(state.shift.opened_at);
+      parts.push(`${T.shift_since} ${opened.toLocaleTimeString(config.language, { hour: "2-digit", minute: "2-digit" })}`);
+    }
+    $("who").textContent = parts.join(" · ");
+  }
+
+  /* ---------- log in, shift ---------- */
+
+  function selling() {
+    return !$("sell-screen").hidden && state.shift !== null && !$("shift-dialog").open;
+  }
+
+  function loggedOut(message) {
+    state.token = null;
+    state.who = null;
+    state.shift = null;
+    state.basket = null;
+    sessionStorage.removeItem("pos.token");
+    sessionStorage.removeItem("pos.who");
+    for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
+    $("sell-screen").hidden = true;
+    $("login-screen").hidden = false;
+    $("logout").hidden = true;
+    $("login-error").textContent = message || "";
+    $("login-pin").value = "";
+    renderWho();
+    $("login-name").focus();
+  }
+
+  async function logIn(event) {
+    event.preventDefault();
+    $("login-error").textContent = "";
+    let answer;
+    try {
+      answer = await api("POST", "/auth/login", {
+        login: $("login-name").value.trim(), pin: $("login-pin").value, terminal: $("login-terminal").value.trim(),
+      });
+    } catch (error) {
+      $("login-error").textContent = error.message;
+      $("login-pin").select();
+      return;
+    }
+    state.token = answer.token;
+    state.who = { cashier: answer.cashier, terminal: answer.terminal };
+    sessionStorage.setItem("pos.token", answer.token);
+    sessionStorage.setItem("pos.who", JSON.stringify(state.who));
+    localStorage.setItem("pos.terminal", answer.terminal.code);
+    const language = answer.terminal.language;
+    if (language && language !== config.language && config.languages.includes(language)) {
+      // The terminal speaks its own language: reload in it (the token survives in sessionStorage).
+      window.location.replace("?lang=" + encodeURIComponent(language));
+      return;
+    }
+    await enterTill();
+  }
+
+  async function enterTill() {
+    $("login-screen").hidden = true;
+    $("sell-screen").hidden = false;
+    $("logout").hidden = false;
+    renderWho();
+    try {
+      state.shift = await api("GET", "/shifts/current");
+    } catch (error) {
+      if (error.status === 409) { openShiftDialog(); return; }
+      if (state.token) showError(error.message);
+      return;
+    }
+    await startSelling();
+  }
+
+  async function startSelling() {
+    state.currency = state.shift.currency;
+    sessionStorage.setItem("pos.currency", state.currency);
+    renderWho();
+    const kept = sessionStorage.getItem("pos.basket");
+    if (kept && !state.basket) {
+      try {
+        const basket = await api("GET", `/baskets/${kept}`);
+        setBasket(basket.status === "open" ? basket : null);
+      } catch (error) {
+        setBasket(null);
+      }
+    }
+    render();
+    refreshStatus();
+    $("code").focus();
+  }
+
+  function openShiftDialog() {
+    const dialog = $("shift-dialog");
+    dialog.querySelector(".inline-error").textContent = "";
+    dialog.showModal();
+    $("shift-float").select();
+  }
+
+  async function openShift(event) {
+    event.preventDefault();
+    const dialog = $("shift-dialog");
+    const amount = parseMoney($("shift-float").value);
+    if (amount === null) { dialog.querySelector(".inline-error").textContent = T.bad_amount; return; }
+    try {
+      state.shift = await api("POST", "/shifts", { opening_float: amount });
+    } catch (error) {
+      dialog.querySelector(".inline-error").textContent = error.message;
+      return;
+    }
+    dialog.close();
+    say(T.shift_opened);
+    await startSelling();
+  }
+
+  async function logOut() {
+    try { await api("POST", "/auth/logout"); } catch (error) { /* the token is dropped here either way */ }
+    loggedOut("");
+  }
+
+  /* ---------- scanning ---------- */
+
+  let scans = Promise.resolve();
+
+  /** Scans are sent one after another: the first creates the basket the next ones fill. */
+  function scan(code) {
+    scans = scans.then(() => addCode(code.trim()));
+    return scans;
+  }
+
+  async function addCode(code) {
+    if (!code || !selling()) return;
+    try {
+      if (!state.basket) {
+        const basket = await api("POST", "/baskets", {});
+        state.sale = null;
+        setBasket(basket);
+      }
+      const basket = await api("POST", `/baskets/${state.basket.id}/lines`, { code });
+      state.selected = basket.lines.length ? basket.lines[basket.lines.length - 1].id : null;
+      setBasket(basket);
+      clearError();
+    } catch (error) {
+      if (error.slug === "basket-not-open" || error.slug === "unknown-basket") setBasket(null);
+      showError(error.message);
+    }
+  }
+
+  const wedge = { buffer: "", last: -Infinity, target: null, before: null };
+
+  function isTextField(element) {
+    return Boolean(element) && (element.tagName === "TEXTAREA" || (element.tagName === "INPUT" &&
+      !["button", "submit", "checkbox", "radio", "reset"].includes(element.type)));
+  }
+
+  function openDialog() {
+    return document.querySelector("dialog[open]");
+  }
+
+  /** True when the key was a scanner's (taken from wherever the focus was). */
+  function scannerKey(event) {
+    if (!selling() || $("parked-dialog").open) return false;
+    const codeField = $("code");
+    const gap = event.timeStamp - wedge.last;
+    if (event.key.length === 1 && /[0-9A-Za-z]/.test(event.key)) {
+      wedge.last = event.timeStamp;
+      if (event.target === codeField) { wedge.buffer = ""; return false; }
+      if (!isTextField(event.target) && !openDialog()) {
+        // Nothing else on the page takes typing: a code typed anywhere goes to the code field.
+        event.preventDefault();
+        codeField.value += event.key;
+        codeField.focus();
+        wedge.buffer = "";
+        return true;
+      }
+      if (gap > config.scanGapMs || wedge.target !== event.target) {
+        wedge.buffer = "";
+        wedge.target = event.target;
+        wedge.before = isTextField(event.target) ? event.target.value : null;
+      } else {
+        // The second fast key: this is a scanner, keep the rest of the code out of the field.
+        event.preventDefault();
+      }
+      wedge.buffer += event.key;
+      if (!isTextField(event.target)) event.preventDefault();
+      return true;
+    }
+    if (event.key === "Enter" && event.target !== codeField && wedge.buffer.length >= MIN_SCAN_LENGTH
+        && gap <= config.scanGapMs) {
+      event.preventDefault();
+      event.stopPropagation();
+      if (wedge.before !== null && isTextField(wedge.target)) wedge.target.value = wedge.before;
+      const code = wedge.buffer;
+      wedge.buffer = "";
+      scan(code);
+      return true;
+    }
+    if (event.key !== "Shift") wedge.buffer = "";
+    return false;
+  }
+
+  /* ---------- lines: quantity, remove, discount ---------- */
+
+  function lineOrComplain() {
+    const line = selectedLine();
+    if (!line) showError(state.basket && state.basket.lines.length ? T.no_line : T.empty_basket);
+    return line;
+  }
+
+  function moveSelection(step) {
+    const lines = state.basket ? state.basket.lines : [];
+    if (!lines.length) return;
+    const current = lines.indexOf(selectedLine());
+    const next = Math.min(lines.length - 1, Math.max(0, current + step));
+    state.selected = lines[next].id;
+    render();
+  }
+
+  function dialogError(dialog, text) {
+    dialog.querySelector(".inline-error").textContent = text;
+    showError(text);
+  }
+
+  function openQuantity() {
+    const line = lineOrComplain();
+    if (!line) return;
+    const dialog = $("quantity-dialog");
+    dialog.dataset.line = line.id;
+    dialog.dataset.unit = line.unit;
+    dialog.querySelector(".line-name").textContent = line.name;
+    dialog.querySelector(".unit").textContent = line.unit === "kg" ? "(kg)" : "";
+    dialog.querySelector(".inline-error").textContent = "";
+    $("quantity-value").value = quantity(line.quantity, line.unit).replace("\u00a0kg", "");
+    dialog.showModal();
+    $("quantity-value").select();
+  }
+
+  async function changeQuantity(event) {
+    event.preventDefault();
+    const dialog = $("quantity-dialog");
+    const amount = parseQuantity($("quantity-value").value, dialog.dataset.unit);
+    if (!amount) { dialogError(dialog, T.bad_quantity); return; }
+    try {
+      setBasket(await api("PATCH", `/baskets/${state.basket.id}/lines/${dialog.dataset.line}`, { quantity: amount }));
+    } catch (error) {
+      dialogError(dialog, error.message);
+      return;
+    }
+    clearError();
+    dialog.close();
+  }
+
+  async function removeLine() {
+    const line = lineOrComplain();
+    if (!line) return;
+    try {
+      const basket = await api("DELETE", `/baskets/${state.basket.id}/lines/${line.id}`);
+      state.selected = null;
+      setBasket(basket);
+      clearError();
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  function openDiscount() {
+    const line = lineOrComplain();
+    if (!line) return;
+    const dialog = $("discount-dialog");
+    dialog.dataset.line = line.id;
+    dialog.querySelector(".line-name").textContent = `${line.name} — ${money(line.gross, state.basket.currency)}`;
+    dialog.querySelector(".inline-error").textContent = "";
+    $("discount-percent").value = "";
+    $("discount-amount").value = "";
+    $("manager-login").value = "";
+    $("manager-pin").value = "";
+    $("manager-approval").hidden = true;
+    dialog.showModal();
+    $("discount-percent").focus();
+  }
+
+  async function giveDiscount(event) {
+    event.preventDefault();
+    const dialog = $("discount-dialog");
+    const percentText = $("discount-percent").value.trim().replace(",", ".").replace("%", "");
+    const body = {};
+    if (percentText !== "") {
+      const percent = Number(percentText);
+      if (!Number.isFinite(percent)) { dialogError(dialog, T.bad_amount); return; }
+      body.percent = percent;
+    } else {
+      const amount = parseMoney($("discount-amount").value);
+      if (amount === null) { dialogError(dialog, T.bad_amount); return; }
+      body.amount = amount;
+    }
+    if (!$("manager-approval").hidden) {
+      body.approval = { login: $("manager-login").value.trim(), pin: $("manager-pin").value };
+    }
+    try {
+      setBasket(await api("PUT", `/baskets/${state.basket.id}/lines/${dialog.dataset.line}/discount`, body));
+    } catch (error) {
+      if (error.slug === "manager-approval-required") {
+        $("manager-approval").hidden = false;
+        dialog.querySelector(".inline-error").textContent = T.manager_needed;
+        $("manager-login").focus();
+        return;
+      }
+      dialogError(dialog, error.message);
+      if (!$("manager-approval").hidden) $("manager-pin").select();
+      return;
+    }
+    clearError();
+    dialog.close();
+  }
+
+  /* ---------- park and resume ---------- */
+
+  async function parkOrResume() {
+    if (state.basket && state.basket.lines.length) {
+      try {
+        await api("POST", `/baskets/${state.basket.id}/park`);
+      } catch (error) {
+        showError(error.message);
+        return;
+      }
+      setBasket(null);
+      clearError();
+      say(T.basket_parked);
+      return;
+    }
+    let parked;
+    try {
+      parked = (await api("GET", "/baskets/parked")).items;
+    } catch (error) {
+      showError(error.message);
+      return;
+    }
+    if (!parked.length) { say(T.no_parked); return; }
+    const list = $("parked-list");
+    list.textContent = "";
+    parked.forEach((basket, index) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.basket = basket.id;
+      const names = basket.lines.map((line) => line.name).slice(0, 3).join(", ");
+      button.textContent = `${index + 1}. ${fill(T.parked_at, { count: basket.lines.length, total: money(basket.total, basket.currency) })} — ${names}`;
+      button.addEventListener("click", () => resume(basket.id));
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+    $("parked-dialog").showModal();
+    list.querySelector("button").focus();
+  }
+
+  async function resume(basketId) {
+    try {
+      if (state.basket && !state.basket.lines.length) {
+        await api("POST", `/baskets/${state.basket.id}/cancel`);  // an empty basket is not worth keeping
+      }
+      const basket = await api("POST", `/baskets/${basketId}/resume`);
+      state.sale = null;
+      setBasket(basket);
+      clearError();
+      say(T.basket_resumed);
+    } catch (error) {
+      showError(error.message);
+    }
+    $("parked-dialog").close();
+  }
+
+  function parkedKeys(event) {
+    const buttons = Array.from($("parked-list").querySelectorAll("button"));
+    const at = buttons.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const next = Math.min(buttons.length - 1, Math.max(0, at + (event.key === "ArrowDown" ? 1 : -1)));
+      buttons[next].focus();
+    } else if (/^[1-9]$/.test(event.key) && buttons[Number(event.key) - 1]) {
+      event.preventDefault();
+      buttons[Number(event.key) - 1].click();
+    }
+  }
+
+  /* ---------- payment ---------- */
+
+  function tendered() {
+    return { card: parseMoney($("pay-card").value), cash: parseMoney($("pay-cash").value) };
+  }
+
+  function updatePayment() {
+    const { card, cash } = tendered();
+    const total = state.basket ? state.basket.total : 0;
+    const result = $("payment-dialog").querySelector(".pay-result");
+    if (card === null || cash === null) { $("pay-change").textContent = "?"; return; }
+    const difference = card + cash - total;
+    result.classList.toggle("short", difference < 0 && card + cash > 0);
+    $("pay-remaining-label").textContent = difference < 0 && card + cash > 0 ? T.remaining : T.change_due;
+    $("pay-change").textContent = money(card + cash === 0 ? 0 : Math.abs(difference), currency());
+  }
+
+  function openPayment() {
+    if (!state.basket || !state.basket.lines.length) { showError(T.empty_basket); return; }
+    const dialog = $("payment-dialog");
+    // One key per payment attempt: a second Enter or a retry after a lost answer returns the same sale.
+    state.paymentKey = newIdempotencyKey();
+    dialog.dataset.basket = state.basket.id;
+    $("pay-total").textContent = money(state.basket.total, state.basket.currency);
+    $("pay-card").value = "";
+    $("pay-reference").value = "";
+    $("pay-cash").value = "";
+    dialog.querySelector(".inline-error").textContent = "";
+    updatePayment();
+    dialog.showModal();
+    $("pay-cash").focus();
+  }
+
+  async function pay(event) {
+    event.preventDefault();
+    if (state.paying) return;
+    const dialog = $("payment-dialog");
+    let { card, cash } = tendered();
+    if (card === null || cash === null) { dialogError(dialog, T.bad_amount); return; }
+    if (card + cash === 0) cash = state.basket.total;
+    const payments = [];
+    if (card > 0) {
+      const reference = $("pay-reference").value.trim();
+      payments.push(reference ? { method: "card", amount: card, reference } : { method: "card", amount: card });
+    }
+    if (cash > 0) payments.push({ method: "cash", amount: cash });
+    state.paying = true;
+    let sale;
+    try {
+      sale = await api("POST", `/baskets/${dialog.dataset.basket}/checkout`, { payments },
+                       { "Idempotency-Key": state.paymentKey });
+    } catch (error) {
+      dialogError(dialog, error.message);
+      return;
+    } finally {
+      state.paying = false;
+    }
+    state.paymentKey = null;
+    dialog.close();
+    state.sale = sale;
+    setBasket(null);
+    clearError();
+    say(fill(T.paid, { number: sale.receipt_number }));
+    await showReceipt(sale);
+  }
+
+  /* ---------- the receipt ---------- */
+
+  async function showReceipt(sale) {
+    const box = $("receipt-body");
+    $("receipt").dataset.saleId = sale.id;
+    $("receipt").dataset.receiptNumber = sale.receipt_number;
+    box.textContent = "";
+    if (state.receiptUrl) { URL.revokeObjectURL(state.receiptUrl); state.receiptUrl = null; }
+    try {
+      const response = await fetch(`/api/v1/sales/${sale.id}/receipt.png`, {
+        headers: { Authorization: "Bearer " + state.token },
+      });
+      if (!response.ok || !(response.headers.get("Content-Type") || "").startsWith("image/png")) {
+        throw new Error(String(response.status));
+      }
+      state.receiptUrl = URL.createObjectURL(await response.blob());
+      const picture = document.createElement("img");
+      picture.alt = "receipt";
+      picture.src = state.receiptUrl;
+      box.appendChild(picture);
+    } catch (noPicture) {
+      // Without the printer's picture the cashier still sees what was sold and paid.
+      box.appendChild(receiptText(sale));
+    }
+    render();
+  }
+
+  const WIDTH = 42;
+
+  function twoColumns(left, right) {
+    const room = Math.max(1, WIDTH - right.length - 1);
+    const shown = left.length > room ? left.slice(0, room - 1) + "…" : left;
+    return shown + " ".repeat(Math.max(1, WIDTH - shown.length - right.length)) + right;
+  }
+
+  function receiptText(sale) {
+    const c = sale.currency;
+    const out = [];
+    out.push(twoColumns(fill(T.receipt_no, { number: sale.receipt_number }), `${sale.store}/${sale.terminal}`));
+    out.push(new Date(sale.created_at).toLocaleString(config.language));
+    out.push("-".repeat(WIDTH));
+    for (const line of sale.lines) {
+      out.push(line.name);
+      const price = money(line.unit_price, c) + (line.unit === "kg" ? "/kg" : "");
+      out.push(twoColumns(`  ${quantity(line.quantity, line.unit)} × ${price}`, `${money(line.gross, c)} ${line.vat_group}`));
+      if (line.discount) out.push(twoColumns(`  ${T.discount}`, `−${money(line.discount, c)}  `));
+    }
+    out.push("-".repeat(WIDTH));
+    for (const row of sale.vat) {
+      const rate = row.vat_rate_bp === null ? "—" : `${row.vat_rate_bp / 100}%`;
+      out.push(twoColumns(`${T.vat} ${row.vat_group} ${rate}  ${money(row.gross, c)}`, money(row.vat, c)));
+    }
+    out.push("=".repeat(WIDTH));
+    out.push(twoColumns(T.total.toUpperCase(), money(sale.total, c)));
+    if (sale.rounding) out.push(twoColumns(T.rounding, money(sale.rounding, c)));
+    for (const payment of sale.payments) {
+      const label = (T[payment.method] || payment.method) + (payment.reference ? ` (${payment.reference})` : "");
+      out.push(twoColumns(label, money(payment.amount, c)));
+    }
+    out.push(twoColumns(T.change, money(sale.change, c)));
+    const pre = document.createElement("pre");
+    pre.className = "receipt-text";
+    pre.textContent = out.join("\n");
+    return pre;
+  }
+
+  /* ---------- status bar ---------- */
+
+  function summary(data) {
+    const items = Array.isArray(data) ? data : Array.isArray(data && data.items) ? data.items : null;
+    if (items) {
+      return items.map((item) => `${item.name || item.kind || item.id || "?"} ${item.state || item.status || ""}`.trim())
+        .join(", ") || "–";
+    }
+    if (data && typeof data === "object") {
+      return Object.entries(data).filter(([, value]) => value === null || typeof value !== "object")
+        .map(([key, value]) => `${key} ${value === null ? "–" : value}`).join(", ") || "–";
+    }
+    return String(data);
+  }
+
+  async function statusOf(path, element, label) {
+    try {
+      const response = await fetch("/api/v1" + path, { headers: { Authorization: "Bearer " + state.token } });
+      if (response.ok) $(element).textContent = `${label}: ${summary(await response.json())}`;
+      // 404: that part of the node is not there yet; the placeholder stays.
+    } catch (offline) { /* the next refresh tries again */ }
+  }
+
+  function refreshStatus() {
+    if (!state.token) return;
+    statusOf("/devices", "device-status", T.devices);
+    statusOf("/sync/status", "sync-status", T.sync);
+  }
+
+  /* ---------- keys ---------- */
+
+  function onKey(event) {
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
+    if (scannerKey(event)) return;
+    if (!selling()) return;
+    const dialog = openDialog();
+    if (dialog && dialog.id === "parked-dialog") { parkedKeys(event); }
+    const inField = isTextField(event.target) && event.target !== $("code");
+    switch (event.key) {
+      case "F2": event.preventDefault(); if (!dialog) openQuantity(); break;
+      case "F4": event.preventDefault(); if (!dialog) openPayment(); break;
+      case "F6": event.preventDefault(); if (!dialog) parkOrResume(); break;
+      case "F8": event.preventDefault(); if (!dialog) removeLine(); break;
+      case "F9": event.preventDefault(); if (!dialog) openDiscount(); break;
+      case "Escape":
+        if (!dialog) { $("code").value = ""; clearError(); $("code").focus(); }
+        break;  // an open dialog closes itself on Esc
+      case "ArrowUp":
+      case "ArrowDown":
+        if (!dialog && !inField) { event.preventDefault(); moveSelection(event.key === "ArrowUp" ? -1 : 1); }
+        break;
+      default:
+        break;
+    }
+  }
+
+  function wire() {
+    document.addEventListener("keydown", onKey, true);
+    $("login-form").addEventListener("submit", logIn);
+    $("shift-form").addEventListener("submit", openShift);
+    $("shift-dialog").addEventListener("cancel", (event) => event.preventDefault());  // no selling without a shift
+    $("quantity-form").addEventListener("submit", changeQuantity);
+    $("payment-form").addEventListener("submit", pay);
+    $("discount-form").addEventListener("submit", giveDiscount);
+    $("pay-card").addEventListener("input", updatePayment);
+    $("pay-cash").addEventListener("input", updatePayment);
+    $("code-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const code = $("code").value;
+      $("code").value = "";
+      scan(code);
+    });
+    $("logout").addEventListener("click", logOut);
+    for (const button of document.querySelectorAll("[data-action=logout]")) button.addEventListener("click", logOut);
+    for (const button of document.querySelectorAll("[data-action=close]")) {
+      button.addEventListener("click", () => button.closest("dialog").close());
+    }
+    for (const dialog of document.querySelectorAll("dialog")) {
+      dialog.addEventListener("close", () => { if (selling()) $("code").focus(); });
+    }
+    const terminal = localStorage.getItem("pos.terminal");
+    if (terminal) $("login-terminal").value = terminal;
+    setInterval(refreshStatus, STATUS_EVERY_MS);
+  }
+
+  wire();
+  render();
+  if (state.token && state.who) {
+    enterTill();
+  } else {
+    loggedOut("");
+  }
+})();
