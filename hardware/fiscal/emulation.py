@@ -184,8 +184,8 @@ class ControlServer:
                 self._reply(status, answer)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fiscal-emulator-control",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fiscal-emulator-control", daemon=True)
 
     @property
     def url(self) -> str:

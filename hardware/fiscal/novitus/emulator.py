@@ -77,7 +77,8 @@ class NoviApiEmulator:
     # serving ---------------------------------------------------------------------
     def start(self) -> str:
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_Quiet)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="noviapi-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="noviapi-emulator", daemon=True)
         self._thread.start()
         return self.url
 
@@ -143,7 +144,7 @@ class NoviApiEmulator:
             response = _refusal(errors)
         else:
             response = self._route(request)
-        if response.status_code != 500 or response.get_data():
+        if not getattr(response, "damaged", False):
             problems = [str(e) for e in self.openapi.iter_response_errors(openapi_request,
                                                                           WerkzeugOpenAPIResponse(response))]
             self.response_errors.extend(f"{request.method} {request.path}: {p}" for p in problems)
@@ -234,6 +235,7 @@ class NoviApiEmulator:
         response = _json(200, {"request": {"status": "CONFIRMED", "id": stored["id"]}})
         if fault == "bad_crc":
             response.set_data(response.get_data()[:-7])  # a damaged answer: cut JSON
+            response.damaged = True
         return response
 
     def _read(self, stored: dict, timeout_ms: int) -> Response:
