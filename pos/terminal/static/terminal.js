@@ -9,8 +9,8 @@
   const fill = (template, values) => template.replace(/\{(\w+)\}/g, (whole, name) =>
     Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole);
 
-  // A burst shorter than this is a person's typing, not a barcode.
-  const MIN_SCAN_LENGTH = 6;
+  // A burst shorter than this is a person's typing, not a barcode (EAN-8 is the shortest retail code).
+  const MIN_SCAN_LENGTH = 8;
   const STATUS_EVERY_MS = 30000;
 
   const state = {
@@ -180,7 +180,9 @@
     $("lines").hidden = lines.length === 0;
     $("receipt").hidden = !(lines.length === 0 && state.sale);
     $("empty-basket").hidden = lines.length > 0 || Boolean(state.sale);
-    $("total").textContent = money(state.basket ? state.basket.total : 0, currency());
+    // Until the next scan the total stays that of the sale just paid: the customer may still ask.
+    const shownTotal = state.basket ? state.basket.total : state.sale ? state.sale.to_pay : 0;
+    $("total").textContent = money(shownTotal, currency());
     $("item-count").textContent = lines.length ? fill(T.items, { count: lines.length }) : "";
     $("change").textContent = state.sale && !state.basket ? money(state.sale.change, state.sale.currency) : "–";
     const row = body.querySelector("tr.selected");
@@ -380,10 +382,9 @@
       if (gap > config.scanGapMs || wedge.target !== event.target) {
         wedge.buffer = "";
         wedge.target = event.target;
+        // Only Enter tells a scan from fast typing: the field keeps every key until then, and gets
+        // this value back if it was a scan.
         wedge.before = isTextField(event.target) ? event.target.value : null;
-      } else {
-        // The second fast key: this is a scanner, keep the rest of the code out of the field.
-        event.preventDefault();
       }
       wedge.buffer += event.key;
       if (!isTextField(event.target)) event.preventDefault();

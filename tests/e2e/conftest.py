@@ -1,0 +1,102 @@
+"""A real store node on a loopback port and Debian's headless Chromium driving the cashier's page."""
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from tests.conftest import make_test_app, seed_store
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    # `make test` compiles them too; a bare pytest run must not show the page in English by accident.
+    from pos.terminal.i18n import compile_catalogues
+    compile_catalogues()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: run scripts/ensure-chromium (never a downloaded browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class StoreApi:
+    """The node's API over real HTTP, logged in as a cashier."""
+
+    def __init__(self, base_url: str, login="demo", pin="1234", terminal="T1"):
+        self.base_url = base_url
+        self.http = requests.Session()
+        self.http.trust_env = False  # loopback only, whatever proxy the environment names
+        response = self.http.post(f"{base_url}/api/v1/auth/login",
+                                  json={"login": login, "pin": pin, "terminal": terminal}, timeout=10)
+        assert response.status_code == 201, response.text
+        self.http.headers["Authorization"] = "Bearer " + response.json()["token"]
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(self.base_url + path, timeout=10)
+
+
+@dataclass
+class LiveStore:
+    url: str
+    app: object
+    outside_requests: list = field(default_factory=list)
+
+    def api(self, **login) -> StoreApi:
+        return StoreApi(self.url, **login)
+
+
+@pytest.fixture
+def live_store(sqlite_template, tmp_path, pin_hashes):
+    path = tmp_path / "pos.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    app = make_test_app(f"sqlite:///{path}", tmp_path)
+    seed_store(app, pin_hashes)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-store", daemon=True)
+    thread.start()
+    yield LiveStore(f"http://127.0.0.1:{server.server_port}", app)
+    server.shutdown()
+    thread.join()
+    app.extensions["pos.db"].dispose()
+
+
+@pytest.fixture
+def page(browser, live_store):
+    """A fresh browser tab (own sessionStorage) that may load nothing but the store node itself."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    store_host = urlsplit(live_store.url).netloc
+
+    def only_the_store(route):
+        if urlsplit(route.request.url).netloc == store_host:
+            route.continue_()
+        else:
+            live_store.outside_requests.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_the_store)
+    tab = context.new_page()
+    script_errors: list[str] = []
+    tab.on("pageerror", lambda error: script_errors.append(str(error)))
+    tab.script_errors = script_errors
+    yield tab
+    context.close()
+    assert script_errors == [], script_errors
+    assert live_store.outside_requests == [], "the page must not fetch anything from outside the store node"
