@@ -52,6 +52,11 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     for blueprint in (health.api, staff_api, catalogue_api, sales_api, returns_api, shifts_api):
         app.register_api(blueprint)
 
+    from pos.customers.api import api as customers_api
+    from pos.stores.api import api as stores_api
+    app.register_api(customers_api)
+    app.register_api(stores_api)
+
     from pos.terminal.i18n import init_babel
     from pos.terminal.views import bp as terminal_pages
     init_babel(app)  # the terminal's language: ?lang=, then its cookie, then POS_LANGUAGE / POS_COUNTRY
@@ -65,6 +70,14 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     # Composition: the worker's jobs are reachable from the CLI, the store's code never imports sync.
     from sync.cli import sync_cli
     app.cli.add_command(sync_cli)
+    from pos.stores.cli import stores_cli
+    app.cli.add_command(stores_cli)
+    # Replication endpoints: HQ applies what stores push; every node reports its own sync state.
+    from sync.replication.hq_api import api as sync_hq_api
+    from sync.replication.status_api import api as sync_status_api
+    if app.config["POS_ROLE"] == "hq":
+        app.register_api(sync_hq_api)
+    app.register_api(sync_status_api)
 
     @app.get("/api/v1/openapi.json")
     def openapi_document():

@@ -48,4 +48,13 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # Only emulator:// device URLs are allowed when false (tests, CI): nothing can reach a real device.
         "POS_ALLOW_REAL_DEVICES": env.get("POS_ALLOW_REAL_DEVICES", "1") not in ("0", "false", "no"),
         "POS_DEVICE_DIR": env.get("POS_DEVICE_DIR", str(Path(instance_path) / "devices")),
+        # Store ↔ HQ replication (POS_ROLE=store): where HQ is and the token `flask stores add` printed there.
+        "POS_HQ_URL": env.get("POS_HQ_URL", "").rstrip("/"),
+        "POS_STORE_TOKEN": env.get("POS_STORE_TOKEN", ""),
+        "POS_SYNC_BATCH": _int(env, "POS_SYNC_BATCH", 500),
+        "POS_SYNC_SECONDS": _int(env, "POS_SYNC_SECONDS", 10),
+        "POS_SYNC_MAX_BACKOFF_SECONDS": _int(env, "POS_SYNC_MAX_BACKOFF_SECONDS", 300),
+        "POS_SYNC_TIMEOUT_SECONDS": _int(env, "POS_SYNC_TIMEOUT_SECONDS", 30),
+        # The till waits at most this long for HQ when looking a customer up, then uses its own copy.
+        "POS_HQ_LOOKUP_TIMEOUT_SECONDS": _int(env, "POS_HQ_LOOKUP_TIMEOUT_SECONDS", 2),
     }

@@ -30,8 +30,15 @@ def purge_expired_tokens(app) -> str:
     return f"{removed} expired token(s) removed"
 
 
+def _replication():
+    from sync.replication.jobs import pull_from_hq, push_to_hq
+    return [Job("push_to_hq", push_to_hq, seconds=10, roles=("store",)),
+            Job("pull_from_hq", pull_from_hq, seconds=10, roles=("store",))]
+
+
 JOBS: list[Job] = [
     Job("purge_expired_tokens", purge_expired_tokens, seconds=3600),
+    *_replication(),
 ]
 
 

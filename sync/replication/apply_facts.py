@@ -1,0 +1,120 @@
+"""HQ side: a store's returns, shift closes, Z reports and stock movements (far fewer than sales)."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from pos.customers.services import record_interaction
+from pos.returns.models import Refund, Return, ReturnLine
+from pos.sales.models import Payment, Sale, SaleLine
+from pos.shifts.models import DayReport, Shift
+from pos.stock.services import record_movements
+from sync.replication import ledger
+from sync.replication.apply_sales import when
+from sync.replication.references import References, as_uuid
+
+
+class MissingFact(Exception):
+    """A change refers to something the store has not sent; the batch waits (HQ answers 409)."""
+
+
+def apply_return(session, refs: References, p: dict) -> bool:
+    return_id = as_uuid(p["id"])
+    if session.get(Return, return_id) is not None:
+        return False
+    sale = session.get(Sale, as_uuid(p["sale_id"]))
+    if sale is None:
+        raise MissingFact(f"return {return_id} is for sale {p['sale_id']}, which HQ has not received")
+    at = when(p["created_at"])
+    terminal_id = refs.terminals({p["terminal"]})[p["terminal"]]
+    cashier_id = as_uuid(p.get("cashier_id") or p["approved_by"])
+    refs.cashiers({cashier_id, as_uuid(p["approved_by"])})
+    shift_id = as_uuid(p["shift_id"]) if p.get("shift_id") else sale.shift_id
+    refs.shifts({shift_id: (terminal_id, cashier_id, p["currency"], at)})
+    returned = Return(id=return_id, sale_id=sale.id, terminal_id=terminal_id, location_id=refs.location.id,
+                      shift_id=shift_id, cashier_id=cashier_id, approved_by=as_uuid(p["approved_by"]),
+                      currency=p["currency"], total=p["total"], rounding=p.get("rounding", 0),
+                      reason=p.get("reason", ""), created_at=at)
+    lines = {line.id: line for line in session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
+    movements = []
+    for item in p["lines"]:
+        sale_line = lines[as_uuid(item["sale_line_id"])]
+        returned.lines.append(ReturnLine(sale_line_id=sale_line.id, quantity=item["quantity"], amount=item["amount"]))
+        session.execute(update(SaleLine).where(SaleLine.id == sale_line.id).values(
+            returned_quantity=SaleLine.returned_quantity + item["quantity"],
+            returned_amount=SaleLine.returned_amount + item["amount"]))
+        movements.append((sale_line.product_id, item["quantity"], "return", return_id, at))
+    payments = list(session.scalars(select(Payment).where(Payment.sale_id == sale.id).order_by(Payment.position)))
+    for position, refund in enumerate(p["refunds"], start=1):
+        payment = next((pay for pay in payments if pay.method == refund["method"]), payments[0])
+        payment.refunded += refund["amount"]
+        returned.refunds.append(Refund(payment_id=payment.id, position=position, method=refund["method"],
+                                       amount=refund["amount"]))
+    session.add(returned)
+    session.flush()
+    ledger.record_many(session, refs.location.id, movements)
+    if sale.customer_id is not None:
+        record_interaction(session, sale.customer_id, f"store:{refs.location.code}", "return", return_id,
+                           {"sale_id": str(sale.id), "total": p["total"], "currency": p["currency"]}, at=at)
+    return True
+
+
+SHIFT_FIELDS = ("status", "currency", "opening_float", "counted_cash", "expected_cash", "over_short")
+
+
+def apply_shift(session, refs: References, p: dict) -> bool:
+    shift_id = as_uuid(p["id"])
+    terminal_id = refs.terminals({p["terminal"]})[p["terminal"]]
+    cashier_id = as_uuid(p["cashier_id"]) if p.get("cashier_id") else None
+    if cashier_id:
+        refs.cashiers({cashier_id})
+    shift = session.get(Shift, shift_id)
+    if shift is None:
+        shift = Shift(id=shift_id, terminal_id=terminal_id, cashier_id=cashier_id, currency=p["currency"],
+                      opening_float=p["opening_float"], opened_at=when(p["opened_at"]))
+        session.add(shift)
+    for field in SHIFT_FIELDS:
+        setattr(shift, field, p.get(field))
+    shift.opened_at = when(p["opened_at"])
+    shift.closed_at = when(p["closed_at"]) if p.get("closed_at") else None
+    if cashier_id:
+        shift.cashier_id = cashier_id
+    session.flush()
+    return True
+
+
+def apply_day_report(session, refs: References, p: dict) -> bool:
+    report_id = as_uuid(p["id"])
+    terminal_id = refs.terminals({p["terminal"]})[p["terminal"]]
+    if session.get(DayReport, report_id) is not None or session.scalar(select(DayReport.id).where(
+            DayReport.terminal_id == terminal_id, DayReport.number == p["number"])) is not None:
+        return False
+    created_by = as_uuid(p["created_by"]) if p.get("created_by") else None
+    if created_by is None:
+        raise MissingFact(f"day report {report_id} does not say who made it")
+    refs.cashiers({created_by})
+    totals = {k: v for k, v in p.items() if k not in ("id", "kind", "terminal", "number", "created_at", "created_by")}
+    session.add(DayReport(id=report_id, terminal_id=terminal_id, number=p["number"], created_by=created_by,
+                          created_at=when(p["created_at"]), totals=totals))
+    session.flush()
+    return True
+
+
+# HQ derives these from the sale or return itself; a feed entry for them as well must not count twice.
+DERIVED = ("sale", "return")
+
+
+def apply_stock(session, refs: References, p: dict) -> bool:
+    """A stock movement made at the store (goods in, count, damage…), into HQ's ledger for that store.
+    Accepts one movement ({product_id, quantity, reason}) or several ({movements: [...], reason})."""
+    items = [i for i in (p.get("movements") or [p]) if (i.get("reason") or p.get("reason")) not in DERIVED]
+    if not items:
+        return False
+    lines = [{"product_id": i["product_id"], "sku": i.get("sku") or str(i["product_id"]),
+              "name": i.get("name") or i.get("sku") or str(i["product_id"]), "unit": i.get("unit", "pcs"),
+              "vat_group": i.get("vat_group", "A"), "unit_price": 0} for i in items]
+    products = refs.products(lines, refs.location.currency)
+    reference = as_uuid(p["reference_id"]) if p.get("reference_id") else None
+    record_movements(session, refs.location.id,
+                     [(products[as_uuid(i["product_id"])], int(i["quantity"])) for i in items],
+                     p.get("reason") or items[0].get("reason"), reference)
+    return True

@@ -1,0 +1,73 @@
+"""HQ's sync endpoints, for store tokens only: push a batch of the store's feed, read HQ's feed."""
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel, Field
+from sqlalchemy import select, text
+
+from pos.db import utcnow
+from pos.feed.models import Change
+from pos.http import BEARER, run
+from pos.problems import ApiProblem
+from pos.schemas import Strict
+from pos.stores.auth import require_store
+from pos.stores.publish import STORE_VISIBLE
+from sync.replication.apply import BatchRefused, apply_batch, lock_contact
+from sync.replication.apply_facts import MissingFact
+
+api = APIBlueprint("sync_hq", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="sync")])
+
+
+class ChangeIn(BaseModel):
+    seq: int = Field(ge=1)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    op: str = Field(default="created", max_length=16)
+    payload: dict
+
+
+class PushIn(Strict):
+    changes: list[ChangeIn] = Field(max_length=5000)
+
+
+class ChangesQuery(BaseModel):
+    after: int = Field(default=0, ge=0)
+    limit: int = Field(default=500, ge=1, le=2000)
+
+
+@api.post("/sync/push", security=BEARER)
+def push(body: PushIn):
+    """Apply a batch of the calling store's changes in one transaction; each (store, seq) once.
+    Answers with ``through`` (the highest seq now held at HQ): the store moves its cursor to it."""
+    changes = [change.model_dump() for change in body.changes]
+
+    def work(session, _):
+        location = require_store(session)
+        try:
+            return apply_batch(session, location, changes)
+        except BatchRefused as exc:
+            raise ApiProblem(exc.status, exc.slug, exc.detail, field="changes") from None
+        except MissingFact as exc:
+            raise ApiProblem(409, "missing-fact", f"changes: {exc}", field="changes") from None
+    return run(work, auth=False)
+
+
+@api.get("/sync/changes", security=BEARER)
+def changes(query: ChangesQuery):
+    """HQ's feed after ``after``: catalogue, cashiers and customer profiles (merges and erasures included).
+    ``next`` is the cursor to send next time; ``more`` says whether to ask again at once."""
+    def work(session, _):
+        location = require_store(session)
+        if session.bind.dialect.name == "postgresql":
+            # Sequence numbers are handed out before commit: wait for every transaction still writing the feed,
+            # so no lower seq can appear after the store has moved past it.
+            session.execute(text("SET LOCAL lock_timeout = '5s'"))
+            session.execute(text("LOCK TABLE change IN SHARE MODE"))
+        rows = session.execute(select(Change.seq, Change.entity, Change.entity_id, Change.op, Change.payload)
+                               .where(Change.seq > query.after).order_by(Change.seq).limit(query.limit)).all()
+        contact = lock_contact(session, location)
+        contact.last_pull_at = contact.last_seen_at = utcnow()
+        return {"changes": [{"seq": r.seq, "entity": r.entity, "entity_id": r.entity_id, "op": r.op,
+                             "payload": r.payload} for r in rows if r.entity in STORE_VISIBLE],
+                "next": rows[-1].seq if rows else query.after, "more": len(rows) == query.limit}
+    return run(work, auth=False)
