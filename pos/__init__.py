@@ -79,6 +79,16 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
         app.register_api(sync_hq_api)
     app.register_api(sync_status_api)
 
+    # Stock: staff documents and levels from pos; the web-shop sync API and webhooks composed from sync.
+    from pos.stock.api import api as stock_api
+    from pos.stock.cli import stock_cli
+    from pos.stock.views import bp as stock_pages
+    app.register_api(stock_api)
+    app.register_blueprint(stock_pages)
+    app.cli.add_command(stock_cli)
+    from sync.webshop.composition import register_webshop
+    register_webshop(app)
+
     @app.get("/api/v1/openapi.json")
     def openapi_document():
         return app.api_doc

@@ -48,6 +48,13 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # Only emulator:// device URLs are allowed when false (tests, CI): nothing can reach a real device.
         "POS_ALLOW_REAL_DEVICES": env.get("POS_ALLOW_REAL_DEVICES", "1") not in ("0", "false", "no"),
         "POS_DEVICE_DIR": env.get("POS_DEVICE_DIR", str(Path(instance_path) / "devices")),
+        # Stock for online channels: a store silent for longer is stale and contributes this share of its
+        # spare stock (0 = nothing) until it syncs again.
+        "POS_STALE_STORE_SECONDS": _int(env, "POS_STALE_STORE_SECONDS", 900),
+        "POS_STALE_STORE_SHARE_PERCENT": _int(env, "POS_STALE_STORE_SHARE_PERCENT", 0),
+        "POS_WEBHOOK_MAX_ATTEMPTS": _int(env, "POS_WEBHOOK_MAX_ATTEMPTS", 8),
+        "POS_WEBHOOK_BACKOFF_SECONDS": _int(env, "POS_WEBHOOK_BACKOFF_SECONDS", 30),
+        "POS_WEBHOOK_TIMEOUT_SECONDS": _int(env, "POS_WEBHOOK_TIMEOUT_SECONDS", 10),
         # Store ↔ HQ replication (POS_ROLE=store): where HQ is and the token `flask stores add` printed there.
         "POS_HQ_URL": env.get("POS_HQ_URL", "").rstrip("/"),
         "POS_STORE_TOKEN": env.get("POS_STORE_TOKEN", ""),

@@ -36,8 +36,21 @@ def _replication():
             Job("pull_from_hq", pull_from_hq, seconds=10, roles=("store",))]
 
 
+def _stock_jobs() -> list[Job]:
+    from sync.stock.jobs import expire_reservations, publish_availability
+    from sync.webhooks.jobs import deliver_webhooks, queue_feed_events
+    online = ("hq", "standalone")  # where the web-shop API runs
+    return [
+        Job("expire_reservations", expire_reservations, seconds=30, roles=online),
+        Job("publish_availability", publish_availability, seconds=10, roles=online),
+        Job("queue_feed_events", queue_feed_events, seconds=10, roles=online),
+        Job("deliver_webhooks", deliver_webhooks, seconds=10, roles=online),
+    ]
+
+
 JOBS: list[Job] = [
     Job("purge_expired_tokens", purge_expired_tokens, seconds=3600),
+    *_stock_jobs(),
     *_replication(),
 ]
 

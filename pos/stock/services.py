@@ -1,7 +1,7 @@
 """The store's stock ledger: every movement appended, the level updated in the same transaction."""
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pos.db import utcnow
@@ -9,6 +9,23 @@ from pos.ids import new_id
 from pos.stock.models import StockLevel, StockMovement
 
 REASONS = ("sale", "return", "receipt", "transfer_out", "transfer_in", "count", "damage")
+
+
+_MOVEMENTS = StockMovement.__table__
+_LEVELS = StockLevel.__table__
+_LEVEL_UPSERTS: dict = {}
+
+
+def _level_upsert(dialect_name: str):
+    """ON CONFLICT … on_hand = on_hand + excluded, built once per dialect (every sale runs it)."""
+    if dialect_name not in _LEVEL_UPSERTS:
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        statement = dialect.insert(_LEVELS).values(location_id=bindparam("l"), product_id=bindparam("p"),
+                                                   on_hand=bindparam("q"))
+        _LEVEL_UPSERTS[dialect_name] = statement.on_conflict_do_update(
+            index_elements=[_LEVELS.c.location_id, _LEVELS.c.product_id],
+            set_={"on_hand": _LEVELS.c.on_hand + statement.excluded.on_hand})
+    return _LEVEL_UPSERTS[dialect_name]
 
 
 def record_movements(session, location_id, movements: list[tuple], reason: str, reference_id=None) -> list[dict]:
@@ -21,17 +38,13 @@ def record_movements(session, location_id, movements: list[tuple], reason: str, 
             for product_id, quantity in movements if quantity]
     if not rows:
         return []
-    session.execute(insert(StockMovement), rows)
+    connection = session.connection()
+    connection.execute(insert(_MOVEMENTS), rows)
     totals: dict = {}
     for row in rows:
         totals[row["product_id"]] = totals.get(row["product_id"], 0) + row["quantity"]
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    for product_id, quantity in totals.items():
-        statement = dialect.insert(StockLevel).values(location_id=location_id, product_id=product_id,
-                                                      on_hand=quantity)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[StockLevel.location_id, StockLevel.product_id],
-            set_={"on_hand": StockLevel.on_hand + statement.excluded.on_hand}))
+    connection.execute(_level_upsert(connection.dialect.name),
+                       [{"l": location_id, "p": product_id, "q": quantity} for product_id, quantity in totals.items()])
     return rows
 
 
@@ -57,3 +70,77 @@ def ledger_mismatches(session) -> list[tuple]:
                    & (ledger.c.product_id == StockLevel.product_id))
         .where(StockLevel.on_hand.is_(None), ledger.c.total != 0)).all()
     return mismatches + [(row[0], row[1], 0, row[2]) for row in orphans]
+
+
+def lock_levels(session, pairs, create_missing: bool = True) -> dict:
+    """The level rows of (location_id, product_id) pairs, locked until commit (missing ones created first,
+    unless create_missing is False: then they are simply absent).
+
+    PostgreSQL locks the rows in key order, so two movers never deadlock; SQLite already serialises
+    writers with BEGIN IMMEDIATE."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    if create_missing:
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        missing = dialect.insert(StockLevel).values([
+            {"location_id": l, "product_id": p, "on_hand": 0, "reserved": 0, "committed": 0, "safety_stock": 0}
+            for l, p in sorted(pairs, key=lambda pair: (str(pair[0]), str(pair[1])))])
+        session.execute(missing.on_conflict_do_nothing(
+            index_elements=[StockLevel.location_id, StockLevel.product_id]))
+    statement = (select(StockLevel)
+                 .where(StockLevel.location_id.in_({l for l, _ in pairs}),
+                        StockLevel.product_id.in_({p for _, p in pairs}))
+                 .order_by(StockLevel.location_id, StockLevel.product_id)
+                 .execution_options(populate_existing=True))
+    if session.bind.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return {(row.location_id, row.product_id): row for row in session.scalars(statement)
+            if (row.location_id, row.product_id) in pairs}
+
+
+def promise_mismatches(session) -> list[tuple]:
+    """(location, product, what, level, reservations) where reserved/committed differ from the reservation lines."""
+    from pos.stock.models import Reservation, ReservationLine
+
+    sums = {}
+    for status, location_id, product_id, total in session.execute(
+            select(Reservation.status, ReservationLine.location_id, ReservationLine.product_id,
+                   func.sum(ReservationLine.quantity))
+            .join(Reservation, Reservation.id == ReservationLine.reservation_id)
+            .where(Reservation.status.in_(("held", "committed")))
+            .group_by(Reservation.status, ReservationLine.location_id, ReservationLine.product_id)):
+        sums[(location_id, product_id, status)] = int(total)
+    mismatches = []
+    for row in session.execute(select(StockLevel.location_id, StockLevel.product_id, StockLevel.reserved,
+                                      StockLevel.committed)):
+        for what, value in (("held", row.reserved), ("committed", row.committed)):
+            expected = sums.pop((row.location_id, row.product_id, what), 0)
+            if value != expected:
+                mismatches.append((row.location_id, row.product_id, what, value, expected))
+    mismatches += [(l, p, what, 0, total) for (l, p, what), total in sums.items() if total]
+    return mismatches
+
+
+def levels_json(session, location_id=None, skus: list[str] | None = None, limit: int = 500) -> list[dict]:
+    from pos.catalogue.models import Product
+    from pos.stores.models import Location
+
+    statement = (select(Location.code, Product.sku, StockLevel.on_hand, StockLevel.reserved, StockLevel.committed,
+                        StockLevel.safety_stock)
+                 .join(Location, Location.id == StockLevel.location_id)
+                 .join(Product, Product.id == StockLevel.product_id)
+                 .order_by(Location.code, Product.sku).limit(limit))
+    if location_id is not None:
+        statement = statement.where(StockLevel.location_id == location_id)
+    if skus:
+        statement = statement.where(Product.sku.in_(skus))
+    return [{"location": row.code, "sku": row.sku, "on_hand": row.on_hand, "reserved": row.reserved,
+             "committed": row.committed, "safety_stock": row.safety_stock,
+             "spare": max(0, row.on_hand - row.reserved - row.committed - row.safety_stock)}
+            for row in session.execute(statement)]
+
+
+def set_safety_stock(session, location_id, product_id, quantity: int) -> None:
+    level_row = lock_levels(session, [(location_id, product_id)])[(location_id, product_id)]
+    level_row.safety_stock = quantity
