@@ -51,10 +51,18 @@ def _make_sqlite_durable(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if conn.get_execution_options().get("pos_read_only"):
+        options = conn.get_execution_options()
+        if options.get("pos_read_only"):
             conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # A basket edit lost to a power cut is rescanned; a sale is not: only sales and the
+        # like pay for an fsync at commit (synchronous is per connection, so set it each time it changes).
+        wanted = "NORMAL" if options.get("pos_relaxed") else "FULL"
+        info = conn.connection.info
+        if info.get("synchronous") != wanted:
+            conn.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+            info["synchronous"] = wanted
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -66,9 +74,14 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.engine.execution_options(pos_read_only=True), expire_on_commit=False)
+        self._relaxed = sessionmaker(self.engine.execution_options(pos_relaxed=True), expire_on_commit=False)
 
-    def unit_of_work(self, read_only: bool = False) -> "UnitOfWork":
-        return UnitOfWork(self._reader if read_only else self._writer)
+    def unit_of_work(self, read_only: bool = False, durable: bool = True) -> "UnitOfWork":
+        """read_only: a plain (deferred) transaction.  durable=False: for work that may be lost to a
+        power cut without harm (a basket being rung up); committed without waiting for the disk."""
+        if read_only:
+            return UnitOfWork(self._reader)
+        return UnitOfWork(self._writer if durable else self._relaxed)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -86,10 +99,9 @@ class UnitOfWork:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # close() ends any transaction not committed, without expiring what was loaded,
+        # so objects read in a unit of work stay readable after it.
+        self.session.close()
 
     def commit(self) -> None:
         self.session.commit()

@@ -38,14 +38,15 @@ def till_for(session) -> Till:
     return Till(cashier, terminal, location, settings())
 
 
-def run(work: Callable, *, status: int = 200, read_only: bool = False, auth: bool = True) -> Response:
+def run(work: Callable, *, status: int = 200, read_only: bool = False, auth: bool = True,
+        durable: bool = True) -> Response:
     """Do ``work(session, till)`` in one transaction and answer with its JSON.
 
     Anything raised rolls the whole request back.  A wrong PIN is then counted in
     a transaction of its own, so a lockout cannot be dodged by a failing request."""
     db = database()
     try:
-        with db.unit_of_work(read_only=read_only) as uow:
+        with db.unit_of_work(read_only=read_only, durable=durable) as uow:
             till = till_for(uow.session) if auth else None
             result = work(uow.session, till)
             if not read_only:

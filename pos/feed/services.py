@@ -4,7 +4,9 @@ from sqlalchemy import insert
 from pos.db import utcnow
 from pos.feed.models import Change
 
+_INSERT_CHANGE = insert(Change.__table__)
+
 
 def record_change(session, entity: str, entity_id, payload: dict, op: str = "created") -> None:
-    session.execute(insert(Change).values(
-        entity=entity, entity_id=str(entity_id), op=op, payload=payload, created_at=utcnow()))
+    session.connection().execute(_INSERT_CHANGE, [{"entity": entity, "entity_id": str(entity_id), "op": op,
+                                                   "payload": payload, "created_at": utcnow()}])

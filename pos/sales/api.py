@@ -7,17 +7,14 @@ from pos.sales import baskets, services
 from pos.sales.schemas import (AddLine, BasketList, BasketOut, BasketPath, ChangeQuantity, CheckoutIn, Discount,
                                LinePath, NewBasket, SaleOut, SalePath)
 from pos.schemas import IdempotencyHeader
-from pos.stores.models import Terminal
 
 api = APIBlueprint("sales", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="selling")], abp_security=BEARER)
 
 
 def _basket(work, status=200):
     def wrapped(session, till):
-        basket = work(session, till)
-        session.flush()  # new lines get their ids
-        return baskets.basket_json(basket, till.vat_rates), status
-    return run(wrapped)
+        return baskets.basket_json(work(session, till), till.vat_rates), status
+    return run(wrapped, durable=False)
 
 
 @api.post("/baskets", responses={201: BasketOut})
@@ -88,13 +85,10 @@ def checkout(path: BasketPath, body: CheckoutIn, header: IdempotencyHeader):
     def work(session, till):
         sale, created = services.checkout(session, till, path.basket_id, body.payments, body.customer_id,
                                           header.idempotency_key)
-        return services.sale_json(sale, till.location.code, till.terminal.code), 201 if created else 200
+        return sale, 201 if created else 200
     return run(work)
 
 
 @api.get("/sales/<sale_id>", responses={200: SaleOut})
 def get_sale(path: SalePath):
-    def work(session, till):
-        sale = services.get_sale(session, path.sale_id)
-        return services.sale_json(sale, till.location.code, session.get(Terminal, sale.terminal_id).code)
-    return run(work, read_only=True)
+    return run(lambda s, t: services.sale_document(s, services.get_sale(s, path.sale_id)), read_only=True)

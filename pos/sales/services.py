@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json as _json
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from pos.customers.models import Customer
@@ -16,10 +16,25 @@ from pos.sales.baskets import load_basket, priced
 from pos.sales.models import Basket, Payment, Sale, SaleLine, SaleVat
 from pos.sales.pricing import PaymentError, settle
 from pos.shifts.models import CashMovement
-from pos.shifts.services import open_shift_for
+from pos.ids import new_id
+from pos.shifts.models import Shift
 from pos.stock.services import record_movements
-from pos.stores.models import Terminal
+from pos.stores.models import Location, Terminal
 from pos.till import Till
+
+
+_sale, _line, _vat, _tender = (Sale.__table__, SaleLine.__table__, SaleVat.__table__, Payment.__table__)
+_basket, _terminal, _shift = Basket.__table__, Terminal.__table__, Shift.__table__
+# Built once: a checkout runs at every till all day, and SQLAlchemy statements are costly to build.
+CLAIM_BASKET = (update(_basket).where(_basket.c.id == bindparam("b_id"), _basket.c.status == "open",
+                                      _basket.c.terminal_id == bindparam("b_terminal"))
+                .values(status="checked_out", updated_at=bindparam("b_now")))
+OPEN_SHIFT = select(_shift.c.id).where(_shift.c.terminal_id == bindparam("s_terminal"), _shift.c.status == "open")
+NEXT_RECEIPT = (update(_terminal).where(_terminal.c.id == bindparam("t_id"))
+                .values(last_receipt_number=_terminal.c.last_receipt_number + 1)
+                .returning(_terminal.c.last_receipt_number))
+INSERT_SALE, INSERT_LINES, INSERT_VAT, INSERT_TENDERS = insert(_sale), insert(_line), insert(_vat), insert(_tender)
+INSERT_CASH = insert(CashMovement.__table__)
 
 
 def request_fingerprint(payload: dict) -> str:
@@ -36,29 +51,29 @@ def _replay(session, idempotency_key: str, fingerprint: str) -> Sale | None:
 
 def next_receipt_number(session, terminal_id) -> int:
     # In the sale's transaction: a failed checkout rolls the counter back, so numbers have no gaps.
-    return session.execute(update(Terminal).where(Terminal.id == terminal_id)
-                           .values(last_receipt_number=Terminal.last_receipt_number + 1)
-                           .returning(Terminal.last_receipt_number)).scalar_one()
+    return session.connection().execute(NEXT_RECEIPT, {"t_id": terminal_id}).scalar_one()
 
 
 def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
-             idempotency_key: str | None = None) -> tuple[Sale, bool]:
-    """Returns (sale, created).  created is False when an Idempotency-Key replays an earlier checkout."""
+             idempotency_key: str | None = None) -> tuple[dict, bool]:
+    """Returns (sale document, created).  created is False when an Idempotency-Key replays an earlier checkout.
+
+    Plain Core statements, one per table: this runs for every customer at every till."""
     fingerprint = request_fingerprint({"basket": str(basket_id), "customer": str(customer_id or ""),
                                        "payments": [(p.method, p.amount, p.reference or "") for p in payments]})
     if idempotency_key:
         earlier = _replay(session, idempotency_key, fingerprint)
         if earlier is not None:
-            return earlier, False
+            return sale_document(session, earlier), False
     # Claim the basket first: of two terminals checking out one basket, exactly one wins.
-    claimed = session.execute(update(Basket).where(Basket.id == basket_id, Basket.status == "open",
-                                                   Basket.terminal_id == till.terminal.id)
-                              .values(status="checked_out", updated_at=utcnow())).rowcount
+    connection = session.connection()
+    claimed = connection.execute(CLAIM_BASKET, {"b_id": basket_id, "b_terminal": till.terminal.id,
+                                                "b_now": utcnow()}).rowcount
     if not claimed:
         if idempotency_key:
             earlier = _replay(session, idempotency_key, fingerprint)
             if earlier is not None:
-                return earlier, False
+                return sale_document(session, earlier), False
         basket = load_basket(session, till, basket_id, statuses=())
         sale_id = session.scalar(select(Sale.id).where(Sale.basket_id == basket.id))
         raise ApiProblem(409, "basket-not-open", f"basket_id: the basket is {basket.status.replace('_', ' ')}",
@@ -67,11 +82,11 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
     basket = load_basket(session, till, basket_id, statuses=("checked_out",))
     if not basket.lines:
         raise ApiProblem(422, "basket-empty", "basket_id: the basket has no lines", field="basket_id")
-    shift = open_shift_for(session, till.terminal.id)
-    if shift is None:
+    shift_id = connection.execute(OPEN_SHIFT, {"s_terminal": till.terminal.id}).scalar()
+    if shift_id is None:
         raise ApiProblem(409, "no-open-shift", "shift: open a shift (with the float) before taking payment",
                          field="shift")
-    lines, totals = priced(basket, till.vat_rates)
+    priced_lines, totals = priced(basket, till.vat_rates)
     try:
         settlement = settle(totals.total, [(p.method, p.amount) for p in payments],
                             till.settings.country.cash_rounding_step)
@@ -80,35 +95,39 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
     customer_id = customer_id or basket.customer_id
     if customer_id is not None and session.get(Customer, customer_id) is None:
         raise ApiProblem(422, "unknown-customer", f"customer_id: no customer {customer_id}", field="customer_id")
-    sale = Sale(terminal_id=till.terminal.id, location_id=till.location.id, shift_id=shift.id,
-                cashier_id=till.cashier.id, customer_id=customer_id, basket_id=basket.id,
-                receipt_number=next_receipt_number(session, till.terminal.id), currency=basket.currency,
-                subtotal=totals.subtotal, discount_total=totals.discount_total, total=totals.total,
-                rounding=settlement.rounding, change=settlement.change, idempotency_key=idempotency_key,
-                request_hash=fingerprint, created_at=utcnow(),
-                fiscal_status="pending")
-    for position, (line, p) in enumerate(zip(basket.lines, lines), start=1):
-        sale.lines.append(SaleLine(position=position, product_id=line.product_id, sku=line.product.sku,
-                                   name=line.product.name, unit=line.product.unit, quantity=line.quantity,
-                                   unit_price=line.unit_price, gross=p.gross, discount=p.discount,
-                                   amount=p.amount, vat_group=p.vat_group, vat_rate_bp=p.vat_rate_bp))
-    for letter, (rate, gross, vat) in totals.vat.items():
-        sale.vat.append(SaleVat(vat_group=letter, vat_rate_bp=rate, gross=gross, vat=vat))
-    for position, payment in enumerate(payments, start=1):
-        sale.payments.append(Payment(position=position, method=payment.method, amount=payment.amount,
-                                     reference=payment.reference or ""))
-    session.add(sale)
-    session.flush()
-    record_movements(session, till.location.id, [(line.product_id, -line.quantity) for line in sale.lines],
-                     "sale", sale.id)
+    sale_id, now = new_id(), utcnow()
+    sale = {"id": sale_id, "terminal_id": till.terminal.id, "location_id": till.location.id, "shift_id": shift_id,
+            "cashier_id": till.cashier.id, "customer_id": customer_id, "basket_id": basket.id,
+            "receipt_number": next_receipt_number(session, till.terminal.id), "currency": basket.currency,
+            "subtotal": totals.subtotal, "discount_total": totals.discount_total, "total": totals.total,
+            "rounding": settlement.rounding, "change": settlement.change, "idempotency_key": idempotency_key,
+            "request_hash": fingerprint, "created_at": now, "fiscal_status": "pending", "fiscal_number": None}
+    lines = [{"id": new_id(), "sale_id": sale_id, "position": position, "product_id": line.product_id,
+              "sku": line.sku, "name": line.name, "unit": line.unit, "quantity": line.quantity,
+              "unit_price": line.unit_price, "gross": p.gross, "discount": p.discount, "amount": p.amount,
+              "vat_group": p.vat_group, "vat_rate_bp": p.vat_rate_bp, "returned_quantity": 0, "returned_amount": 0}
+             for position, (line, p) in enumerate(zip(basket.lines, priced_lines), start=1)]
+    vat = [{"sale_id": sale_id, "vat_group": letter, "vat_rate_bp": rate, "gross": gross, "vat": amount}
+           for letter, (rate, gross, amount) in totals.vat.items()]
+    tenders = [{"id": new_id(), "sale_id": sale_id, "position": position, "method": p.method, "amount": p.amount,
+                "reference": p.reference or "", "refunded": 0} for position, p in enumerate(payments, start=1)]
+    connection.execute(INSERT_SALE, [sale])
+    connection.execute(INSERT_LINES, lines)
+    connection.execute(INSERT_VAT, vat)
+    connection.execute(INSERT_TENDERS, tenders)
+    record_movements(session, till.location.id, [(line["product_id"], -line["quantity"]) for line in lines],
+                     "sale", sale_id)
     if settlement.cash_taken:
-        session.add(CashMovement(shift_id=shift.id, kind="sale", amount=settlement.cash_taken,
-                                 reference_id=sale.id))
+        connection.execute(INSERT_CASH, [{"id": new_id(), "shift_id": shift_id, "kind": "sale",
+                                                "amount": settlement.cash_taken, "reason": "",
+                                                "reference_id": sale_id, "created_at": now}])
+    document = _document(sale, lines, vat, tenders, till.location.code, till.terminal.code)
     if customer_id is not None:
-        record_interaction(session, customer_id, f"store:{till.location.code}", "sale", sale.id,
-                           {"total": sale.total, "currency": sale.currency, "receipt_number": sale.receipt_number})
-    record_change(session, "sale", sale.id, sale_json(sale, till.location.code, till.terminal.code))
-    return sale, True
+        record_interaction(session, customer_id, f"store:{till.location.code}", "sale", sale_id,
+                           {"total": totals.total, "currency": basket.currency,
+                            "receipt_number": sale["receipt_number"]})
+    record_change(session, "sale", sale_id, document)
+    return document, True
 
 
 def get_sale(session, sale_id) -> Sale:
@@ -119,33 +138,50 @@ def get_sale(session, sale_id) -> Sale:
     return sale
 
 
-def sale_json(sale: Sale, store_code: str, terminal_code: str) -> dict:
+def sale_document(session, sale: Sale) -> dict:
+    """The API's and the change feed's view of a stored sale."""
+    location_code = session.scalar(select(Location.code).where(Location.id == sale.location_id))
+    terminal_code = session.scalar(select(Terminal.code).where(Terminal.id == sale.terminal_id))
+    columns = lambda obj, names: {name: getattr(obj, name) for name in names}  # noqa: E731
+    return _document(columns(sale, _SALE_FIELDS), [columns(line, _LINE_FIELDS) for line in sale.lines],
+                     [columns(v, _VAT_FIELDS) for v in sale.vat], [columns(p, _TENDER_FIELDS) for p in sale.payments],
+                     location_code, terminal_code)
+
+
+_SALE_FIELDS = ("id", "receipt_number", "created_at", "cashier_id", "shift_id", "customer_id", "currency",
+                "subtotal", "discount_total", "total", "rounding", "change", "fiscal_status", "fiscal_number")
+_LINE_FIELDS = ("id", "position", "product_id", "sku", "name", "unit", "quantity", "unit_price", "gross",
+                "discount", "amount", "vat_group", "vat_rate_bp", "returned_quantity")
+_VAT_FIELDS = ("vat_group", "vat_rate_bp", "gross", "vat")
+_TENDER_FIELDS = ("method", "amount", "reference", "refunded")
+
+
+def _document(sale: dict, lines: list, vat: list, tenders: list, store_code: str, terminal_code: str) -> dict:
     return {
-        "id": str(sale.id),
+        "id": str(sale["id"]),
         "store": store_code,
         "terminal": terminal_code,
-        "receipt_number": sale.receipt_number,
-        "created_at": sale.created_at.isoformat(),
-        "cashier_id": str(sale.cashier_id),
-        "shift_id": str(sale.shift_id),
-        "customer_id": str(sale.customer_id) if sale.customer_id else None,
-        "currency": sale.currency,
+        "receipt_number": sale["receipt_number"],
+        "created_at": sale["created_at"].isoformat(),
+        "cashier_id": str(sale["cashier_id"]),
+        "shift_id": str(sale["shift_id"]),
+        "customer_id": str(sale["customer_id"]) if sale["customer_id"] else None,
+        "currency": sale["currency"],
         "lines": [{
-            "id": str(line.id), "position": line.position, "product_id": str(line.product_id), "sku": line.sku,
-            "name": line.name, "unit": line.unit, "quantity": line.quantity, "unit_price": line.unit_price,
-            "gross": line.gross, "discount": line.discount, "amount": line.amount, "vat_group": line.vat_group,
-            "vat_rate_bp": line.vat_rate_bp, "returned_quantity": line.returned_quantity,
-        } for line in sale.lines],
-        "vat": [{"vat_group": v.vat_group, "vat_rate_bp": v.vat_rate_bp, "gross": v.gross, "vat": v.vat}
-                for v in sale.vat],
-        "payments": [{"method": p.method, "amount": p.amount, "reference": p.reference, "refunded": p.refunded}
-                     for p in sale.payments],
-        "subtotal": sale.subtotal,
-        "discount_total": sale.discount_total,
-        "total": sale.total,
-        "rounding": sale.rounding,
-        "to_pay": sale.total + sale.rounding,
-        "change": sale.change,
-        "fiscal_status": sale.fiscal_status,
-        "fiscal_number": sale.fiscal_number,
+            "id": str(line["id"]), "position": line["position"], "product_id": str(line["product_id"]),
+            "sku": line["sku"], "name": line["name"], "unit": line["unit"], "quantity": line["quantity"],
+            "unit_price": line["unit_price"], "gross": line["gross"], "discount": line["discount"],
+            "amount": line["amount"], "vat_group": line["vat_group"], "vat_rate_bp": line["vat_rate_bp"],
+            "returned_quantity": line["returned_quantity"],
+        } for line in lines],
+        "vat": [{key: v[key] for key in _VAT_FIELDS} for v in vat],
+        "payments": [{key: p[key] for key in _TENDER_FIELDS} for p in tenders],
+        "subtotal": sale["subtotal"],
+        "discount_total": sale["discount_total"],
+        "total": sale["total"],
+        "rounding": sale["rounding"],
+        "to_pay": sale["total"] + sale["rounding"],
+        "change": sale["change"],
+        "fiscal_status": sale["fiscal_status"],
+        "fiscal_number": sale["fiscal_number"],
     }

@@ -28,6 +28,23 @@ def _level_upsert(dialect_name: str):
     return _LEVEL_UPSERTS[dialect_name]
 
 
+_MOVEMENTS = StockMovement.__table__
+_LEVELS = StockLevel.__table__
+_LEVEL_UPSERTS: dict = {}
+
+
+def _level_upsert(dialect_name: str):
+    """ON CONFLICT … on_hand = on_hand + excluded, built once per dialect (every sale runs it)."""
+    if dialect_name not in _LEVEL_UPSERTS:
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        statement = dialect.insert(_LEVELS).values(location_id=bindparam("l"), product_id=bindparam("p"),
+                                                   on_hand=bindparam("q"))
+        _LEVEL_UPSERTS[dialect_name] = statement.on_conflict_do_update(
+            index_elements=[_LEVELS.c.location_id, _LEVELS.c.product_id],
+            set_={"on_hand": _LEVELS.c.on_hand + statement.excluded.on_hand})
+    return _LEVEL_UPSERTS[dialect_name]
+
+
 def record_movements(session, location_id, movements: list[tuple], reason: str, reference_id=None) -> list[dict]:
     """Append ledger rows for (product_id, signed quantity) pairs and move the levels with them."""
     if reason not in REASONS:

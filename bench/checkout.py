@@ -1,0 +1,166 @@
+"""Checkout benchmark: scan-to-line latency through the app, and sales/s through the checkout
+service, beside a raw sqlite3 baseline of the same rows measured in the same run.
+
+    .venv/bin/python bench/checkout.py [--products 100000] [--scans 2000] [--sales 500]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def build_store(workdir: Path, products: int):
+    from tests.conftest import login, make_test_app, migrate, seed_store
+    from pos.staff.services import hash_pin
+
+    url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    migrate(url)
+    app = make_test_app(url, workdir)
+    started = time.perf_counter()
+    seed_store(app, {pin: hash_pin(pin) for pin in ("1234", "9999", "4321")}, product_count=products)
+    print(f"seeded {products:,} products in {time.perf_counter() - started:.1f} s")
+    api = login(app.test_client())
+    api.post("/api/v1/shifts", json={"opening_float": 0})
+    return app, api
+
+
+def bench_scans(app, api, scans: int) -> list[float]:
+    from pos.catalogue.generator import demo_products
+    rows = demo_products(len_products(app), app.extensions["pos.settings"].country.vat_rates)
+    codes = [r.barcodes[0] for r in rows if r.unit == "pcs"]
+    rng = random.Random(7)
+    latencies = []
+    basket = None
+    for i in range(scans):
+        if i % 20 == 0:
+            basket = api.post("/api/v1/baskets", json={}).get_json()["id"]
+        code = rng.choice(codes)
+        started = time.perf_counter()
+        response = api.post(f"/api/v1/baskets/{basket}/lines", json={"code": code})
+        latencies.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 201, response.get_json()
+    return latencies
+
+
+def len_products(app) -> int:
+    from sqlalchemy import func, select
+    from pos.catalogue.models import Product
+    with app.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+        return uow.session.scalar(select(func.count()).select_from(Product))
+
+
+def bench_checkout_service(app, sales: int) -> float:
+    """Sales/s through pos.sales.services.checkout (one transaction and commit per sale)."""
+    from sqlalchemy import select
+
+    from pos.catalogue.models import Product
+    from pos.sales import baskets, services
+    from pos.sales.schemas import PaymentIn
+    from pos.staff.models import Cashier
+    from pos.stores.models import Location, Terminal
+    from pos.till import Till
+
+    db = app.extensions["pos.db"]
+    with db.unit_of_work(read_only=True) as uow:
+        location = uow.session.scalars(select(Location)).first()
+        terminal = uow.session.scalars(select(Terminal).where(Terminal.code == "T1")).one()
+        cashier = uow.session.scalars(select(Cashier).where(Cashier.login == "demo")).one()
+        skus = uow.session.scalars(select(Product.sku).where(Product.unit == "pcs").limit(1000)).all()
+    till = Till(cashier, terminal, location, app.extensions["pos.settings"])
+    rng = random.Random(11)
+    basket_ids = []
+    with app.app_context():
+        for _ in range(sales):
+            with db.unit_of_work() as uow:
+                basket = baskets.new_basket(uow.session, till)
+                for sku in rng.sample(skus, 3):
+                    baskets.add_line(uow.session, till, basket.id, sku=sku, quantity=1)
+                uow.commit()
+                basket_ids.append(basket.id)
+        pay = [PaymentIn(method="cash", amount=10**7)]
+        started = time.perf_counter()
+        for basket_id in basket_ids:
+            with db.unit_of_work() as uow:
+                services.checkout(uow.session, till, basket_id, pay)
+                uow.commit()
+        elapsed = time.perf_counter() - started
+    return sales / elapsed
+
+
+def bench_raw_sqlite(workdir: Path, sales: int) -> float:
+    """The same rows with plain sqlite3 and the same durability: 1 sale, 3 lines, 3 ledger rows,
+    3 level updates, a receipt counter, one commit."""
+    path = workdir / "raw.sqlite3"
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.executescript("""
+        CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER);
+        INSERT INTO counter VALUES (1, 0);
+        CREATE TABLE sale (id TEXT PRIMARY KEY, receipt INTEGER, total INTEGER, created_at TEXT);
+        CREATE TABLE sale_line (id TEXT PRIMARY KEY, sale_id TEXT, sku TEXT, quantity INTEGER, amount INTEGER);
+        CREATE INDEX ix_line_sale ON sale_line(sale_id);
+        CREATE TABLE payment (id TEXT PRIMARY KEY, sale_id TEXT, method TEXT, amount INTEGER);
+        CREATE TABLE movement (id TEXT PRIMARY KEY, product TEXT, quantity INTEGER, reason TEXT, ref TEXT);
+        CREATE TABLE level (product TEXT PRIMARY KEY, on_hand INTEGER);
+        CREATE TABLE feed (seq INTEGER PRIMARY KEY, entity TEXT, payload TEXT);
+    """)
+    products = [f"P{i}" for i in range(1000)]
+    con.executemany("INSERT INTO level VALUES (?, 100000)", [(p,) for p in products])
+    rng = random.Random(11)
+    started = time.perf_counter()
+    for _ in range(sales):
+        sale_id = str(uuid.uuid4())
+        chosen = rng.sample(products, 3)
+        con.execute("BEGIN IMMEDIATE")
+        receipt = con.execute("UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n").fetchone()[0]
+        con.execute("INSERT INTO sale VALUES (?, ?, ?, datetime('now'))", (sale_id, receipt, 300))
+        con.executemany("INSERT INTO sale_line VALUES (?, ?, ?, 1, 100)",
+                        [(str(uuid.uuid4()), sale_id, p) for p in chosen])
+        con.execute("INSERT INTO payment VALUES (?, ?, 'cash', 300)", (str(uuid.uuid4()), sale_id))
+        con.executemany("INSERT INTO movement VALUES (?, ?, -1, 'sale', ?)",
+                        [(str(uuid.uuid4()), p, sale_id) for p in chosen])
+        con.executemany("UPDATE level SET on_hand = on_hand - 1 WHERE product = ?", [(p,) for p in chosen])
+        con.execute("INSERT INTO feed (entity, payload) VALUES ('sale', ?)", (sale_id,))
+        con.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    con.close()
+    return sales / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--scans", type=int, default=2000)
+    parser.add_argument("--sales", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        app, api = build_store(workdir, args.products)
+        latencies = bench_scans(app, api, args.scans)
+        service_rate = bench_checkout_service(app, args.sales)
+        raw_rate = bench_raw_sqlite(workdir, args.sales)
+        app.extensions["pos.db"].dispose()
+    print(f"scan-to-line through the app ({args.scans} scans, {args.products:,} products): "
+          f"p50 {statistics.median(latencies):.2f} ms, p99 {percentile(latencies, 99):.2f} ms "
+          f"(aim p99 <= 5 ms)")
+    print(f"checkout service: {service_rate:.0f} sales/s; raw sqlite3 baseline (same rows, WAL, "
+          f"synchronous=FULL): {raw_rate:.0f} sales/s; ratio {service_rate / raw_rate:.0%} (aim >= 40%)")
+
+
+if __name__ == "__main__":
+    main()
