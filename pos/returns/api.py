@@ -58,3 +58,22 @@ def create_return(body: ReturnIn, header: IdempotencyHeader):
                                                    body.reason, header.idempotency_key)
         return services.return_json(returned, till.location.code, till.terminal.code), 201 if created else 200
     return run(work)
+
+
+class VoidIn(Strict):
+    approval: Approval | None = Field(default=None, description="a manager's login and PIN (required)")
+    reason: str = Field(default="", max_length=300)
+
+
+class SalePath(BaseModel):
+    sale_id: uuid.UUID
+
+
+@api.post("/sales/<sale_id>/void", responses={201: ReturnOut, 200: ReturnOut})
+def void_sale(path: SalePath, body: VoidIn, header: IdempotencyHeader):
+    """Void a paid sale: reversed whole as a return, refunded to the original tenders; needs a manager PIN."""
+    def work(session, till):
+        returned, created = services.void_sale(session, till, path.sale_id, body.approval, body.reason,
+                                               header.idempotency_key)
+        return services.return_json(returned, till.location.code, till.terminal.code), 201 if created else 200
+    return run(work)

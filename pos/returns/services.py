@@ -1,6 +1,8 @@
 """Returns against an original sale: partial, never more than sold, refunded to the original tender."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 
 from pos.customers.services import record_interaction
@@ -19,7 +21,7 @@ from pos.till import Till
 
 
 def create_return(session, till: Till, sale_id, lines: list, approval, reason: str = "",
-                  idempotency_key: str | None = None) -> tuple[Return, bool]:
+                  idempotency_key: str | None = None, action: str = "refund") -> tuple[Return, bool]:
     fingerprint = request_fingerprint({"sale": str(sale_id), "reason": reason,
                                        "lines": [(str(line.sale_line_id), line.quantity) for line in lines]})
     if idempotency_key:
@@ -34,7 +36,7 @@ def create_return(session, till: Till, sale_id, lines: list, approval, reason: s
     sale = get_sale(session, sale_id)
     if sale.location_id != till.location.id:
         raise ApiProblem(422, "other-store", "sale_id: the sale was made at another store", field="sale_id")
-    manager = approve(session, approval, till.settings.pin_policy, action="refund", cashier=till.cashier,
+    manager = approve(session, approval, till.settings.pin_policy, action=action, cashier=till.cashier,
                       terminal=till.terminal, subject=f"sale {sale.id}",
                       details={"lines": [{"sale_line_id": str(l.sale_line_id), "quantity": l.quantity} for l in lines]})
     shift = current_shift(session, till)
@@ -126,3 +128,23 @@ def return_json(returned: Return, store_code: str, terminal_code: str) -> dict:
                   for l in returned.lines],
         "refunds": [{"method": r.method, "amount": r.amount} for r in returned.refunds],
     }
+
+
+@dataclass
+class _WholeLine:
+    sale_line_id: object
+    quantity: int
+
+
+def void_sale(session, till: Till, sale_id, approval, reason: str = "",
+              idempotency_key: str | None = None) -> tuple[Return, bool]:
+    """Void after payment: a fiscal receipt cannot be unprinted, so the sale is reversed whole as a
+    manager-approved return of everything not yet returned (refunded to the original tenders)."""
+    sale = get_sale(session, sale_id)
+    remaining = [_WholeLine(line.id, line.quantity - line.returned_quantity) for line in sale.lines
+                 if line.quantity > line.returned_quantity]
+    if not remaining:
+        raise ApiProblem(409, "nothing-to-void", "sale_id: everything on this sale was already returned",
+                         field="sale_id")
+    return create_return(session, till, sale_id, remaining, approval, reason or "void",
+                         idempotency_key, action="void")

@@ -104,3 +104,16 @@ def test_shift_cash_x_close_and_z_report(app, till):
     till.post(f"/api/v1/baskets/{basket}/lines", json={"sku": "SKU-000017", "quantity": 1})
     no_shift = till.post(f"/api/v1/baskets/{basket}/checkout", json={"payments": [{"method": "cash", "amount": 99999}]})
     assert no_shift.status_code == 409 and no_shift.get_json()["invalid_params"][0]["name"] == "shift"
+
+
+def test_void_after_payment_reverses_the_whole_sale_with_a_manager_pin(app, till):
+    sale = sell(till, [("SKU-000018", 2), ("SKU-000019", 1)])
+    assert till.post(f"/api/v1/sales/{sale['id']}/void", json={}).status_code == 403
+    voided = till.post(f"/api/v1/sales/{sale['id']}/void", json={"approval": BOSS, "reason": "customer left"})
+    assert voided.status_code == 201, voided.get_json()
+    assert voided.get_json()["total"] == sale["total"]
+    assert stock_of(app, "SKU-000018") == 100 and stock_of(app, "SKU-000019") == 100
+    assert till.post(f"/api/v1/sales/{sale['id']}/void", json={"approval": BOSS}).status_code == 409
+    from pos.staff.models import AuditEntry
+    with app.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+        assert uow.session.scalars(select(AuditEntry.action)).all() == ["void"]
