@@ -89,6 +89,12 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from sync.webshop.composition import register_webshop
     register_webshop(app)
 
+    # Dispatch: couriers, deliveries, planning; the courier's phone page and calendar, the manager's week.
+    from pos.dispatch.api import api as dispatch_api
+    from pos.dispatch.views import bp as dispatch_pages
+    app.register_api(dispatch_api)
+    app.register_blueprint(dispatch_pages)
+
     @app.get("/api/v1/openapi.json")
     def openapi_document():
         return app.api_doc

@@ -17,6 +17,17 @@ def _int(env: dict, name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def _depot(value: str) -> str:
+    if value.strip():
+        try:
+            lat, lon = (float(part) for part in value.split(","))
+        except ValueError as exc:
+            raise RuntimeError(f"POS_DISPATCH_DEPOT must be 'lat,lon', got {value!r}") from exc
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise RuntimeError(f"POS_DISPATCH_DEPOT is out of range: {value!r}")
+    return value.strip()
+
+
 def load_config(instance_path: str, env: dict | None = None) -> dict:
     """Every setting the node uses, with its default.  Documented in the README."""
     env = dict(os.environ if env is None else env)
@@ -64,4 +75,6 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "POS_SYNC_TIMEOUT_SECONDS": _int(env, "POS_SYNC_TIMEOUT_SECONDS", 30),
         # The till waits at most this long for HQ when looking a customer up, then uses its own copy.
         "POS_HQ_LOOKUP_TIMEOUT_SECONDS": _int(env, "POS_HQ_LOOKUP_TIMEOUT_SECONDS", 2),
+        # Where the couriers set out from ("lat,lon", e.g. "52.2297,21.0122"); empty = routes start at the first stop.
+        "POS_DISPATCH_DEPOT": _depot(env.get("POS_DISPATCH_DEPOT", "")),
     }

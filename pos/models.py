@@ -11,6 +11,7 @@ from pos.stock.models import (AvailabilityChange, ChannelAvailability, ChannelLo
                               ReservationEvent, ReservationLine, SalesChannel, StockDocument, StockLevel,
                               StockMovement)
 from pos.feed.models import Change  # noqa: F401
+from pos.dispatch.models import Assignment, Courier, CourierDayOff, Delivery, DeliveryStatusEvent  # noqa: F401
 # The sync API's own tables (API clients, idempotency, webhooks) share the schema; this registry only
 # collects table definitions, no store code reaches sync through it.
 from sync.webshop.models import ApiClient, IdempotentRequest  # noqa: F401,E402
