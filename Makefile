@@ -13,7 +13,7 @@ $(BIN)/.installed: requirements.txt
 	touch $@
 
 translations: $(BIN)/.installed
-	@if [ -d pos/translations ]; then $(BIN)/pybabel compile -q -d pos/translations -D messages; fi
+	@if [ -d pos/translations ]; then $(BIN)/pybabel compile --statistics -d pos/translations -D messages 2>&1 | tail -n +1; fi
 
 migrate: $(BIN)/.installed
 	$(BIN)/alembic upgrade head
