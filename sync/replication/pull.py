@@ -23,11 +23,12 @@ CURSOR = "pull"
 def apply_product(session, entity_id: str, p: dict) -> None:
     product = session.get(Product, uuid.UUID(entity_id)) or session.scalars(
         select(Product).where(Product.sku == p["sku"])).one_or_none()
+    if p.get("plu") is not None:  # a PLU moved to another product at HQ: free it here first
+        keep = product.id if product is not None else uuid.UUID(entity_id)
+        session.execute(update(Product).where(Product.plu == p["plu"], Product.id != keep).values(plu=None))
     if product is None:
-        product = Product(id=uuid.UUID(entity_id), sku=p["sku"])
+        product = Product(id=uuid.UUID(entity_id))
         session.add(product)
-    if p.get("plu") is not None:
-        session.execute(update(Product).where(Product.plu == p["plu"], Product.id != product.id).values(plu=None))
     product.sku, product.name, product.search_name = p["sku"], p["name"], search_key(p["name"])
     product.unit, product.vat_group, product.price = p["unit"], p["vat_group"], p["price"]
     product.currency, product.plu, product.active = p["currency"], p.get("plu"), p.get("active", True)

@@ -1,0 +1,152 @@
+"""A chain on this machine: HQ (PostgreSQL) and stores (SQLite) as real gunicorn and flask processes."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[3]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def node_env(tmp: Path, **settings) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POS_")}
+    env.update({"POS_SECRET_KEY": "test-only", "POS_ALLOW_REAL_DEVICES": "0", "POS_DEVICE_DIR": str(tmp / "devices"),
+                "PYTHONPATH": str(ROOT), "FLASK_APP": "pos:create_app", "POS_HQ_LOOKUP_TIMEOUT_SECONDS": "2"})
+    env.update({key: str(value) for key, value in settings.items()})
+    return env
+
+
+def flask(env: dict, *args, check=True) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+class Node:
+    """One gunicorn process serving a node's API."""
+
+    def __init__(self, name: str, env: dict, log_dir: Path):
+        self.name, self.env, self.port = name, env, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log_dir / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "Node":
+        handle = open(self.log, "ab")
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{self.port}", "-w", "1", "--threads", "4",
+             "--timeout", "60", "pos:create_app()"], cwd=ROOT, env=self.env, stdout=handle, stderr=handle)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise AssertionError(f"{self.name} did not start:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+class HoldingProxy:
+    """Forwards to HQ; from the n-th push on, HQ still applies the batch but its answer is held back, so a store
+    killed now has had its batch committed at HQ without ever learning it."""
+
+    def __init__(self, target: str, hold_from_push: int):
+        self.target, self.hold_from = target, hold_from_push
+        self.pushes = 0
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _forward(self, method):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                answer = requests.request(method, proxy.target + self.path, data=body, headers=headers, timeout=60)
+                if method == "POST" and self.path.startswith("/api/v1/sync/push"):
+                    proxy.pushes += 1
+                    if proxy.pushes >= proxy.hold_from:
+                        proxy.holding.set()
+                        proxy.release.wait(60)
+                        return
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def do_GET(self):
+                self._forward("GET")
+
+            def do_POST(self):
+                self._forward("POST")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Till:
+    """A cashier at a store's till, over HTTP."""
+
+    def __init__(self, node: Node, login="demo", pin="1234", terminal="T1"):
+        self.http = requests.Session()
+        self.url = node.url
+        answer = self.http.post(self.url + "/api/v1/auth/login", json={"login": login, "pin": pin, "terminal": terminal})
+        assert answer.status_code == 201, answer.text
+        self.http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+
+    def call(self, method, path, expect=(200, 201), **kwargs):
+        answer = self.http.request(method, self.url + path, timeout=30, **kwargs)
+        assert answer.status_code in expect, f"{method} {path}: {answer.status_code} {answer.text}"
+        return answer.json()
+
+    def open_shift(self):
+        self.call("POST", "/api/v1/shifts", json={"opening_float": 10000}, expect=(201, 409))
+
+    def sell(self, skus, customer_id=None, method="card") -> dict:
+        basket = self.call("POST", "/api/v1/baskets", json={})
+        for sku in skus:
+            basket = self.call("POST", f"/api/v1/baskets/{basket['id']}/lines", json={"sku": sku, "quantity": 1})
+        body = {"payments": [{"method": method, "amount": basket["total"]}]}
+        if customer_id:
+            body["customer_id"] = customer_id
+        return self.call("POST", f"/api/v1/baskets/{basket['id']}/checkout", json=body)
+

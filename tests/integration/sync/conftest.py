@@ -1,0 +1,117 @@
+"""The chain fixture: HQ on its own PostgreSQL database, stores S1 and S2 on SQLite, each a real process."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from tests.conftest import PG_ADMIN_URL, migrate
+from tests.integration.sync.chain import Node, flask, node_env
+
+PRODUCTS = 20
+
+
+def _hq_database(name: str) -> str:
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except OperationalError as exc:
+        if os.environ.get("POS_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here (POS_REQUIRE_POSTGRES=1) but unreachable: {exc}")
+        pytest.skip(f"no PostgreSQL server reachable at {PG_ADMIN_URL}: HQ runs on PostgreSQL")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    migrate(url)
+    return url
+
+
+def _drop(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def seed_hq(url: str, tmp) -> None:
+    """HQ's own office (for staff logins), cashiers and the catalogue, published to the stores' feed."""
+    from pos import create_app
+    from pos.catalogue.generator import demo_products
+    from pos.catalogue.importer import write_rows
+    from pos.staff.models import Cashier
+    from pos.staff.services import hash_pin
+    from pos.stores.publish import publish_snapshot
+    from pos.stores.services import ensure_store, ensure_terminal
+
+    app = create_app({"POS_DATABASE_URL": url, "POS_ROLE": "hq", "POS_STORE_CODE": "HQ", "SECRET_KEY": "t",
+                      "POS_DEVICE_DIR": str(tmp / "devices"), "POS_ALLOW_REAL_DEVICES": False})
+    with app.app_context(), app.extensions["pos.db"].unit_of_work() as uow:
+        office = ensure_store(uow.session, app.config)
+        office.kind = "office"
+        ensure_terminal(uow.session, office, "T1")
+        uow.session.add_all([Cashier(login="demo", name="Demo Cashier", role="cashier", pin_hash=hash_pin("1234")),
+                             Cashier(login="boss", name="Demo Manager", role="manager", pin_hash=hash_pin("9999"))])
+        write_rows(uow.session, demo_products(PRODUCTS, app.extensions["pos.settings"].country.vat_rates), "PLN")
+        uow.session.flush()
+        publish_snapshot(uow.session)
+        uow.commit()
+    app.extensions["pos.db"].dispose()
+
+
+def seed_store(url: str, code: str, tmp) -> None:
+    """A new store: its own location and till; cashiers and products come from HQ on the first pull."""
+    from pos import create_app
+    from pos.stores.services import ensure_store, ensure_terminal
+
+    migrate(url)
+    app = create_app({"POS_DATABASE_URL": url, "POS_ROLE": "store", "POS_STORE_CODE": code, "SECRET_KEY": "t",
+                      "POS_DEVICE_DIR": str(tmp / "devices"), "POS_ALLOW_REAL_DEVICES": False})
+    with app.app_context(), app.extensions["pos.db"].unit_of_work() as uow:
+        ensure_terminal(uow.session, ensure_store(uow.session, app.config), "T1")
+        uow.commit()
+    app.extensions["pos.db"].dispose()
+
+
+class Chain:
+    def __init__(self, tmp, hq_url):
+        self.tmp = tmp
+        self.hq_db = hq_url
+        self.hq = Node("hq", node_env(tmp, POS_ROLE="hq", POS_DATABASE_URL=hq_url, POS_STORE_CODE="HQ"), tmp)
+        self.stores: dict[str, Node] = {}
+        self.tokens: dict[str, str] = {}
+        self.store_db: dict[str, str] = {}
+
+    def add_store(self, code: str) -> Node:
+        result = flask(self.hq.env, "stores", "add", code, f"Sklep {code}", "--country", "PL")
+        self.tokens[code] = re.search(r"POS_STORE_TOKEN=(\S+)", result.stdout).group(1)
+        self.store_db[code] = f"sqlite:///{self.tmp / (code + '.sqlite3')}"
+        seed_store(self.store_db[code], code, self.tmp)
+        node = Node(code, node_env(self.tmp, POS_ROLE="store", POS_DATABASE_URL=self.store_db[code],
+                                   POS_STORE_CODE=code, POS_COUNTRY="PL", POS_HQ_URL=self.hq.url,
+                                   POS_STORE_TOKEN=self.tokens[code]), self.tmp)
+        self.stores[code] = node
+        return node
+
+    def sync_once(self, code: str, **overrides):
+        return flask({**self.stores[code].env, **{k: str(v) for k, v in overrides.items()}}, "sync", "once")
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("chain")
+    name = f"pos_sync_hq_{os.getpid()}"
+    chain = Chain(tmp, _hq_database(name))
+    seed_hq(chain.hq_db, tmp)
+    chain.hq.start()
+    for code in ("S1", "S2"):
+        chain.add_store(code).start()
+    try:
+        yield chain
+    finally:
+        for node in (*chain.stores.values(), chain.hq):
+            node.stop()
+        _drop(name)
