@@ -28,23 +28,6 @@ def _level_upsert(dialect_name: str):
     return _LEVEL_UPSERTS[dialect_name]
 
 
-_MOVEMENTS = StockMovement.__table__
-_LEVELS = StockLevel.__table__
-_LEVEL_UPSERTS: dict = {}
-
-
-def _level_upsert(dialect_name: str):
-    """ON CONFLICT … on_hand = on_hand + excluded, built once per dialect (every sale runs it)."""
-    if dialect_name not in _LEVEL_UPSERTS:
-        dialect = postgresql if dialect_name == "postgresql" else sqlite
-        statement = dialect.insert(_LEVELS).values(location_id=bindparam("l"), product_id=bindparam("p"),
-                                                   on_hand=bindparam("q"))
-        _LEVEL_UPSERTS[dialect_name] = statement.on_conflict_do_update(
-            index_elements=[_LEVELS.c.location_id, _LEVELS.c.product_id],
-            set_={"on_hand": _LEVELS.c.on_hand + statement.excluded.on_hand})
-    return _LEVEL_UPSERTS[dialect_name]
-
-
 def record_movements(session, location_id, movements: list[tuple], reason: str, reference_id=None) -> list[dict]:
     """Append ledger rows for (product_id, signed quantity) pairs and move the levels with them."""
     if reason not in REASONS:
@@ -62,7 +45,27 @@ def record_movements(session, location_id, movements: list[tuple], reason: str, 
         totals[row["product_id"]] = totals.get(row["product_id"], 0) + row["quantity"]
     connection.execute(_level_upsert(connection.dialect.name),
                        [{"l": location_id, "p": product_id, "q": quantity} for product_id, quantity in totals.items()])
+    if reason == "sale":
+        _refuse_promised(connection, location_id, [pid for pid, quantity in totals.items() if quantity < 0])
     return rows
+
+
+def _refuse_promised(connection, location_id, product_ids) -> None:
+    """A till may sell below zero while nothing is promised (goods not booked in yet happen), but never
+    pieces reserved or committed to online orders: the reservation guard's arithmetic, checked on the
+    row the sale just locked, so a sale and a reservation can never both take the last piece."""
+    if not product_ids:
+        return
+    from pos.problems import ApiProblem
+
+    short = connection.execute(select(_LEVELS.c.product_id, _LEVELS.c.on_hand, _LEVELS.c.reserved,
+                                      _LEVELS.c.committed).where(
+        _LEVELS.c.location_id == location_id, _LEVELS.c.product_id.in_(product_ids),
+        _LEVELS.c.reserved + _LEVELS.c.committed > 0,
+        _LEVELS.c.on_hand < _LEVELS.c.reserved + _LEVELS.c.committed)).first()
+    if short is not None:
+        raise ApiProblem(409, "stock-promised", "lines: the last pieces here are promised to online orders",
+                         field="lines", title="Stock promised to online orders", product_id=str(short.product_id))
 
 
 def level(session, location_id, product_id) -> int:
