@@ -1,0 +1,19 @@
+"""The app served over real HTTP on 127.0.0.1 (threaded), for tests where many clients race."""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from werkzeug.serving import make_server
+
+
+@contextmanager
+def served(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
