@@ -8,53 +8,53 @@ SKU = Field(min_length=1, max_length=64)
 CODE = Field(min_length=1, max_length=32)
 
 
-class QuantityLine(Strict):
+class StockQuantityLine(Strict):
     sku: str = SKU
     quantity: int = Field(gt=0, le=10**9, description="pieces, or grams for weighed goods")
 
 
-class CountLine(Strict):
+class StockCountLine(Strict):
     sku: str = SKU
     counted: int = Field(ge=0, le=10**9, description="what is on the shelf now")
 
 
-class ReceiptIn(Strict):
+class GoodsReceiptIn(Strict):
     location: str | None = Field(default=None, max_length=32, description="location code; default: this till's")
     reference: str = Field(default="", max_length=100, description="the supplier's delivery note number")
     note: str = Field(default="", max_length=500)
-    lines: list[QuantityLine] = Field(min_length=1, max_length=1000)
+    lines: list[StockQuantityLine] = Field(min_length=1, max_length=1000)
 
 
-class DamageIn(ReceiptIn):
+class StockDamageIn(GoodsReceiptIn):
     pass
 
 
-class TransferIn(Strict):
+class StockTransferIn(Strict):
     from_location: str | None = Field(default=None, max_length=32, description="default: this till's location")
     to_location: str = CODE
     reference: str = Field(default="", max_length=100)
     note: str = Field(default="", max_length=500)
-    lines: list[QuantityLine] = Field(min_length=1, max_length=1000)
+    lines: list[StockQuantityLine] = Field(min_length=1, max_length=1000)
 
 
-class CountIn(Strict):
+class StockCountIn(Strict):
     location: str | None = Field(default=None, max_length=32)
     note: str = Field(default="", max_length=500)
-    lines: list[CountLine] = Field(min_length=1, max_length=5000)
+    lines: list[StockCountLine] = Field(min_length=1, max_length=5000)
 
 
-class SafetyIn(Strict):
+class SafetyStockIn(Strict):
     location: str = CODE
     sku: str = SKU
     quantity: int = Field(ge=0, le=10**9)
 
 
-class LevelsQuery(Strict):
+class StockLevelsQuery(Strict):
     location: str | None = Field(default=None, max_length=32)
     sku: list[str] = Field(default_factory=list, max_length=500)
 
 
-class DocumentOut(BaseModel):
+class StockDocumentOut(BaseModel):
     id: str
     kind: str
     location: str
@@ -65,7 +65,7 @@ class DocumentOut(BaseModel):
     created_at: str | None
 
 
-class LevelOut(BaseModel):
+class StockLevelOut(BaseModel):
     location: str
     sku: str
     on_hand: int
@@ -75,5 +75,5 @@ class LevelOut(BaseModel):
     spare: int
 
 
-class LevelList(BaseModel):
-    items: list[LevelOut]
+class StockLevelList(BaseModel):
+    items: list[StockLevelOut]

@@ -18,21 +18,21 @@ from sync.webhooks.delivery import delivery_json
 from sync.webhooks.events import EVENTS
 from sync.webhooks.models import WebhookDelivery, WebhookSubscription
 from sync.webshop.http import client_run
-from sync.webshop.schemas import IdempotencyKey
+from sync.webshop.schemas import RequiredIdempotencyKey
 
 api = APIBlueprint("webhooks", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="webhooks")], abp_security=BEARER)
 SCOPE = "webhooks:manage"
 Event = Literal["stock.changed", "customer.purchased", "return.created", "delivery.updated"]
 
 
-class SubscriptionIn(Strict):
+class WebhookSubscriptionIn(Strict):
     url: str = Field(min_length=8, max_length=500, description="http(s) URL receiving signed POSTs")
     events: list[Event] = Field(min_length=1, max_length=len(EVENTS))
     secret: str | None = Field(default=None, min_length=16, max_length=100,
                                description="HMAC key; generated (and shown once) when left out")
 
 
-class SubscriptionOut(BaseModel):
+class WebhookSubscriptionOut(BaseModel):
     id: str
     url: str
     events: list[str]
@@ -40,20 +40,20 @@ class SubscriptionOut(BaseModel):
     secret: str | None = Field(default=None, description="only in the answer that created it")
 
 
-class SubscriptionList(BaseModel):
-    items: list[SubscriptionOut]
+class WebhookSubscriptionList(BaseModel):
+    items: list[WebhookSubscriptionOut]
 
 
-class SubscriptionPath(BaseModel):
+class WebhookSubscriptionPath(BaseModel):
     subscription_id: str = Field(max_length=64)
 
 
-class DeliveriesQuery(Strict):
+class WebhookDeliveriesQuery(Strict):
     status: Literal["pending", "delivered", "failed"] | None = None
     limit: int = Field(default=100, ge=1, le=1000)
 
 
-class DeliveryOut(BaseModel):
+class WebhookDeliveryOut(BaseModel):
     id: str
     subscription_id: str
     event: str
@@ -67,8 +67,8 @@ class DeliveryOut(BaseModel):
     payload: dict
 
 
-class DeliveryList(BaseModel):
-    items: list[DeliveryOut]
+class WebhookDeliveryList(BaseModel):
+    items: list[WebhookDeliveryOut]
 
 
 def _json(subscription, secret=None) -> dict:
@@ -76,8 +76,8 @@ def _json(subscription, secret=None) -> dict:
             "active": subscription.active, "secret": secret}
 
 
-@api.post("/webhooks/subscriptions", responses={201: SubscriptionOut, **problem_responses(400, 401, 403, 422)})
-def subscribe(body: SubscriptionIn, header: IdempotencyKey):
+@api.post("/webhooks/subscriptions", responses={201: WebhookSubscriptionOut, **problem_responses(400, 401, 403, 422)})
+def subscribe(body: WebhookSubscriptionIn, header: RequiredIdempotencyKey):
     """Subscribe a URL to events; deliveries carry X-POS-Signature: t=…,v1=hex(HMAC-SHA256(secret, "t.body"))."""
     parts = urlsplit(body.url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -93,7 +93,7 @@ def subscribe(body: SubscriptionIn, header: IdempotencyKey):
     return client_run(SCOPE, work, idempotency_key=header.idempotency_key)
 
 
-@api.get("/webhooks/subscriptions", responses={200: SubscriptionList, **problem_responses(401, 403)})
+@api.get("/webhooks/subscriptions", responses={200: WebhookSubscriptionList, **problem_responses(401, 403)})
 def list_subscriptions():
     def work(session, client):
         return {"items": [_json(s) for s in session.scalars(select(WebhookSubscription).where(
@@ -102,8 +102,8 @@ def list_subscriptions():
 
 
 @api.delete("/webhooks/subscriptions/<subscription_id>",
-            responses={200: SubscriptionOut, **problem_responses(401, 403, 404, 422)})
-def unsubscribe(path: SubscriptionPath):
+            responses={200: WebhookSubscriptionOut, **problem_responses(401, 403, 404, 422)})
+def unsubscribe(path: WebhookSubscriptionPath):
     """Stop sending; the subscription and its deliveries are kept for the record."""
     def work(session, client):
         try:
@@ -119,8 +119,8 @@ def unsubscribe(path: SubscriptionPath):
     return client_run(SCOPE, work)
 
 
-@api.get("/webhooks/deliveries", responses={200: DeliveryList, **problem_responses(401, 403, 422)})
-def list_deliveries(query: DeliveriesQuery):
+@api.get("/webhooks/deliveries", responses={200: WebhookDeliveryList, **problem_responses(401, 403, 422)})
+def list_deliveries(query: WebhookDeliveriesQuery):
     """This client's deliveries, newest first; ?status=failed shows what gave up after every retry."""
     def work(session, client):
         statement = (select(WebhookDelivery).join(WebhookSubscription)

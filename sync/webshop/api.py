@@ -12,8 +12,8 @@ from pos.stock.problem_docs import problem_responses
 from sync.stock import availability, reservations
 from sync.webshop import orders
 from sync.webshop.http import client_run
-from sync.webshop.schemas import (AvailabilityOut, AvailabilityQuery, ChangesOut, ChangesQuery, CommitIn,
-                                  IdempotencyKey, OrderIn, OrderOut, ReservationIn, ReservationOut, ReservationPath)
+from sync.webshop.schemas import (AvailabilityOut, AvailabilityQuery, AvailabilityChangesOut, AvailabilityChangesQuery, ReservationCommitIn,
+                                  RequiredIdempotencyKey, WebOrderIn, WebOrderOut, ReservationIn, ReservationOut, ReservationPath)
 
 api = APIBlueprint("webshop", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="web shop")],
                    abp_security=BEARER)  # the API key is sent as a bearer token
@@ -46,8 +46,8 @@ def get_availability(query: AvailabilityQuery):
     return client_run("availability:read", work, read_only=True)
 
 
-@api.get("/availability/changes", responses={200: ChangesOut, **READ_PROBLEMS})
-def get_availability_changes(query: ChangesQuery):
+@api.get("/availability/changes", responses={200: AvailabilityChangesOut, **READ_PROBLEMS})
+def get_availability_changes(query: AvailabilityChangesQuery):
     """Every change of a channel's ATS after the cursor, oldest first: mirror stock without polling each SKU."""
     def work(session, client):
         since = int(query.since)
@@ -66,7 +66,7 @@ def _reservation_answer(reservation, status):
 
 
 @api.post("/reservations", responses={201: ReservationOut, **WRITE_PROBLEMS})
-def create_reservation(body: ReservationIn, header: IdempotencyKey):
+def create_reservation(body: ReservationIn, header: RequiredIdempotencyKey):
     """Hold every line for ttl_seconds, or nothing: 409 names the short SKUs and what is available."""
     def work(session, client):
         reservation = reservations.hold(session, freshness(), body.channel, body.reference, body.ttl_seconds,
@@ -85,7 +85,7 @@ def read_reservation(path: ReservationPath):
 
 
 @api.post("/reservations/<reservation_id>/commit", responses={200: ReservationOut, **WRITE_PROBLEMS})
-def commit_reservation(path: ReservationPath, body: CommitIn, header: IdempotencyKey):
+def commit_reservation(path: ReservationPath, body: ReservationCommitIn, header: RequiredIdempotencyKey):
     """The checkout became an order: the pieces stay promised (committed) until shipped."""
     def work(session, client):
         return _reservation_answer(reservations.commit(session, _reservation_id(path.reservation_id), body.order_id),
@@ -94,7 +94,7 @@ def commit_reservation(path: ReservationPath, body: CommitIn, header: Idempotenc
 
 
 @api.post("/reservations/<reservation_id>/release", responses={200: ReservationOut, **WRITE_PROBLEMS})
-def release_reservation(path: ReservationPath, header: IdempotencyKey):
+def release_reservation(path: ReservationPath, header: RequiredIdempotencyKey):
     """Give the pieces back (abandoned checkout, cancelled order)."""
     def work(session, client):
         return _reservation_answer(reservations.release(session, _reservation_id(path.reservation_id)), 200)
@@ -102,15 +102,15 @@ def release_reservation(path: ReservationPath, header: IdempotencyKey):
 
 
 @api.post("/reservations/<reservation_id>/fulfil", responses={200: ReservationOut, **WRITE_PROBLEMS})
-def fulfil_reservation(path: ReservationPath, header: IdempotencyKey):
+def fulfil_reservation(path: ReservationPath, header: RequiredIdempotencyKey):
     """Shipped or collected: the committed pieces leave stock through the ledger."""
     def work(session, client):
         return _reservation_answer(reservations.fulfil(session, _reservation_id(path.reservation_id)), 200)
     return client_run("orders:write", work, idempotency_key=header.idempotency_key)
 
 
-@api.post("/orders", responses={201: OrderOut, **WRITE_PROBLEMS})
-def create_order(body: OrderIn, header: IdempotencyKey):
+@api.post("/orders", responses={201: WebOrderOut, **WRITE_PROBLEMS})
+def create_order(body: WebOrderIn, header: RequiredIdempotencyKey):
     """Record a web order on the customer's timeline (found by e-mail or phone, else created)."""
     def work(session, client):
         return orders.record_order(session, body, current_app.config["POS_COUNTRY"]), 201

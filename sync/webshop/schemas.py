@@ -9,7 +9,7 @@ from pos.schemas import Strict
 CHANNEL = Field(min_length=1, max_length=64, description="webshop, allegro, amazon, ebay, shopify, collect:<store>")
 
 
-class IdempotencyKey(BaseModel):
+class RequiredIdempotencyKey(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     idempotency_key: str = Field(alias="Idempotency-Key", min_length=1, max_length=200,
                                  description="required on every POST; the same key and body replay the answer")
@@ -31,23 +31,23 @@ class AvailabilityOut(BaseModel):
     unknown_skus: list[str]
 
 
-class ChangesQuery(Strict):
+class AvailabilityChangesQuery(Strict):
     channel: str = CHANNEL
     since: str = Field(default="0", max_length=20, pattern=r"^[0-9]+$",
                        description="the next_cursor of the previous page; 0 from the beginning")
     limit: int = Field(default=100, ge=1, le=1000)
 
 
-class ChangeItem(BaseModel):
+class AvailabilityChangeItem(BaseModel):
     sku: str
     available: int
     previous: int | None
     at: str
 
 
-class ChangesOut(BaseModel):
+class AvailabilityChangesOut(BaseModel):
     channel: str
-    items: list[ChangeItem]
+    items: list[AvailabilityChangeItem]
     next_cursor: str
     has_more: bool
 
@@ -84,7 +84,7 @@ class ReservationPath(BaseModel):
     reservation_id: str = Field(max_length=64)
 
 
-class CommitIn(Strict):
+class ReservationCommitIn(Strict):
     order_id: str = Field(min_length=1, max_length=100)
 
 
@@ -92,35 +92,35 @@ class Empty(Strict):
     pass
 
 
-class CustomerIn(Strict):
+class WebOrderCustomer(Strict):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
     name: str = Field(default="", max_length=200)
 
 
-class OrderLineIn(Strict):
+class WebOrderLine(Strict):
     sku: str = Field(min_length=1, max_length=64)
     quantity: int = Field(gt=0, le=10**9)
     unit_price: int = Field(ge=0, le=10**12, description="minor units")
 
 
-class DeliveryIn(Strict):
+class WebOrderDelivery(Strict):
     method: Literal["delivery", "collect"]
     store: str | None = Field(default=None, max_length=32, description="for collect: the store code")
     address: str = Field(default="", max_length=500)
 
 
-class OrderIn(Strict):
+class WebOrderIn(Strict):
     order_id: str = Field(min_length=1, max_length=100, description="the shop's order number")
     channel: str = CHANNEL
     currency: str = Field(min_length=3, max_length=3)
-    customer: CustomerIn
-    lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
+    customer: WebOrderCustomer
+    lines: list[WebOrderLine] = Field(min_length=1, max_length=500)
     reservation_id: str | None = Field(default=None, max_length=64)
-    delivery: DeliveryIn
+    delivery: WebOrderDelivery
 
 
-class OrderOut(BaseModel):
+class WebOrderOut(BaseModel):
     order_id: str
     channel: str
     customer_id: str

@@ -118,9 +118,9 @@ def test_failed_deliveries_are_retried_with_backoff_then_listed(app, till, shop)
     assert gone.status_code == 200 and gone.get_json()["active"] is False
     dead = subscribe(shop, "http://127.0.0.1:9/nothing-listens", ["customer.purchased"])
     from sync.webshop.orders import record_order  # a web order also tells subscribers
-    from sync.webshop.schemas import OrderIn
+    from sync.webshop.schemas import WebOrderIn
     with db.unit_of_work() as uow:
-        record_order(uow.session, OrderIn(order_id="W-1", channel="webshop", currency="PLN",
+        record_order(uow.session, WebOrderIn(order_id="W-1", channel="webshop", currency="PLN",
                                           customer={"email": "a@b.pl"}, lines=[{"sku": "SKU-000002", "quantity": 1,
                                                                                  "unit_price": 100}],
                                           delivery={"method": "delivery"}), "PL")
