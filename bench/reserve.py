@@ -1,0 +1,137 @@
+"""Reservations per second on PostgreSQL: the service path beside a raw conditional-UPDATE loop.
+
+Run: .venv/bin/python bench/reserve.py   (needs PostgreSQL at POS_TEST_POSTGRES_URL or 127.0.0.1 as postgres)
+Cases: 1 and 8 clients, one hot SKU and 10,000 SKUs.  Each reservation is its own transaction in both."""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ADMIN_URL = os.environ.get("POS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
+SKUS = 10_000
+
+
+def prepare() -> str:
+    from sqlalchemy import create_engine, insert, text
+
+    from tests.conftest import migrate
+
+    name = f"pos_bench_{os.getpid()}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    migrate(url)
+    from pos.catalogue.models import Product
+    from pos.ids import new_id
+    from pos.stock.models import StockLevel, StockMovement
+    from pos.stores.models import Location
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        store = new_id()
+        connection.execute(insert(Location).values(id=store, code="S1", name="S1", kind="store", country="PL",
+                                                   currency="PLN"))
+        products = [{"id": new_id(), "sku": f"B-{i:05d}", "name": f"Bench {i}", "search_name": f"bench {i}",
+                     "unit": "pcs", "vat_group": "A", "price": 100, "currency": "PLN", "active": True}
+                    for i in range(SKUS)]
+        connection.execute(insert(Product), products)
+        big = 10**9  # never runs out during a run
+        connection.execute(insert(StockMovement), [{"id": new_id(), "location_id": store, "product_id": p["id"],
+                                                    "quantity": big, "reason": "receipt"} for p in products])
+        connection.execute(insert(StockLevel), [{"location_id": store, "product_id": p["id"], "on_hand": big,
+                                                 "reserved": 0, "committed": 0, "safety_stock": 0}
+                                                for p in products])
+    engine.dispose()
+    return url
+
+
+def measure(clients: int, work_factory) -> float:
+    stop = time.monotonic() + SECONDS
+    counts = [0] * clients
+    gate = threading.Barrier(clients)
+
+    def run(index):
+        work = work_factory()
+        gate.wait()
+        while time.monotonic() < stop:
+            work()
+            counts[index] += 1
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started)
+
+
+def raw_factory(url: str, hot: bool):
+    import psycopg
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as connection:
+        skus = [row[0] for row in connection.execute("SELECT id FROM product ORDER BY sku")]
+        store = connection.execute("SELECT id FROM location").fetchone()[0]
+
+    def factory():
+        connection = psycopg.connect(dsn)
+
+        def work():
+            product = skus[0] if hot else random.choice(skus)
+            with connection.transaction():
+                connection.execute(
+                    "UPDATE stock_level SET reserved = reserved + 1 WHERE location_id = %s AND product_id = %s "
+                    "AND on_hand - reserved - committed - safety_stock >= 1", (store, product))
+        return work
+    return factory
+
+
+def service_factory(url: str, hot: bool):
+    from pos.db import Database
+    from sync.stock.availability import Freshness
+    from sync.stock.reservations import hold
+
+    db = Database(url)
+    freshness = Freshness()
+
+    def factory():
+        def work():
+            sku = "B-00000" if hot else f"B-{random.randrange(SKUS):05d}"
+            with db.unit_of_work() as uow:
+                hold(uow.session, freshness, "webshop", str(uuid.uuid4()), 900, [{"sku": sku, "quantity": 1}])
+                uow.commit()
+        return work
+    return factory
+
+
+def main() -> None:
+    url = prepare()
+    print(f"PostgreSQL, {SECONDS:.0f} s per case, one reservation (1 line, 1 piece) per transaction")
+    print(f"{'case':<28}{'raw UPDATE/s':>14}{'reserve()/s':>14}{'ratio':>8}")
+    try:
+        for hot in (True, False):
+            for clients in (1, 8):
+                raw = measure(clients, raw_factory(url, hot))
+                service = measure(clients, service_factory(url, hot))
+                label = f"{clients} client(s), {'one hot SKU' if hot else f'{SKUS:,} SKUs'}"
+                print(f"{label:<28}{raw:>14.0f}{service:>14.0f}{service / raw:>8.0%}", flush=True)
+    finally:
+        from sqlalchemy import create_engine, text
+        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
