@@ -89,6 +89,11 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from sync.webshop.composition import register_webshop
     register_webshop(app)
 
+    # Store devices: the receipt/fiscal queue after each committed sale, drawer, display, scanners.
+    # POS_ALLOW_REAL_DEVICES=false (tests) lets only emulator:// URLs open.
+    from pos.devices.wiring import install as install_devices
+    install_devices(app)
+
     # Dispatch: couriers, deliveries, planning; the courier's phone page and calendar, the manager's week.
     from pos.dispatch.api import api as dispatch_api
     from pos.dispatch.views import bp as dispatch_pages

@@ -16,3 +16,4 @@ from pos.dispatch.models import Assignment, Courier, CourierDayOff, Delivery, De
 # collects table definitions, no store code reaches sync through it.
 from sync.webshop.models import ApiClient, IdempotentRequest  # noqa: F401,E402
 from sync.webhooks.models import FeedCursor, WebhookDelivery, WebhookSubscription  # noqa: F401,E402
+from pos.devices.models import FiscalRecord, PrintJob  # noqa: F401,E402
