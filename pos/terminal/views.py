@@ -9,7 +9,8 @@ from pos.terminal.i18n import COOKIE, LANGUAGES, default_language
 bp = Blueprint("terminal", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/terminal")
 
-# A keyboard-wedge scanner types faster than any person: keys closer than this are one scan.
+# A keyboard-wedge scanner types faster than any person: keys closer than this are one scan
+# (POS_SCAN_GAP_MS overrides it, e.g. for a slow scanner or a loaded test machine).
 SCAN_GAP_MS = 50
 LANGUAGE_NAMES = {"pl": "Polski", "cs": "Čeština", "uk": "Українська", "en": "English"}
 
@@ -57,7 +58,7 @@ def cashier_page():
     language = str(get_locale() or default_language(current_app.config))
     response = make_response(render_template(
         "terminal/index.html", language=language, languages=LANGUAGE_NAMES, strings=script_strings(),
-        page_config={"language": language, "languages": list(LANGUAGES), "scanGapMs": SCAN_GAP_MS,
+        page_config={"language": language, "languages": list(LANGUAGES), "scanGapMs": int(current_app.config.get("POS_SCAN_GAP_MS") or SCAN_GAP_MS),
                      "cookie": COOKIE}))
     chosen = (request.args.get("lang") or "").lower()
     if chosen in LANGUAGES:

@@ -16,6 +16,7 @@ from tests.conftest import make_test_app, seed_store
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SCAN_GAP_MS = 250
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -67,7 +68,8 @@ class LiveStore:
 def live_store(sqlite_template, tmp_path, pin_hashes):
     path = tmp_path / "pos.sqlite3"
     shutil.copyfile(sqlite_template, path)
-    app = make_test_app(f"sqlite:///{path}", tmp_path)
+    # Playwright's keys can arrive tens of milliseconds apart on a busy CI machine; a real scanner's never do.
+    app = make_test_app(f"sqlite:///{path}", tmp_path, POS_SCAN_GAP_MS=SCAN_GAP_MS)
     seed_store(app, pin_hashes)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-store", daemon=True)

@@ -346,6 +346,7 @@
       state.selected = basket.lines.length ? basket.lines[basket.lines.length - 1].id : null;
       setBasket(basket);
       clearError();
+      say("");
     } catch (error) {
       if (error.slug === "basket-not-open" || error.slug === "unknown-basket") setBasket(null);
       showError(error.message);
@@ -650,6 +651,8 @@
     setBasket(null);
     clearError();
     say(fill(T.paid, { number: sale.receipt_number }));
+    // The sale is paid and kept whatever a device did; a fault says what the cashier must do next.
+    if (sale.device_fault) showError(`${sale.device_fault.message} ${sale.device_fault.action || ""}`.trim());
     await showReceipt(sale);
   }
 
@@ -659,6 +662,7 @@
     const box = $("receipt-body");
     $("receipt").dataset.saleId = sale.id;
     $("receipt").dataset.receiptNumber = sale.receipt_number;
+    $("receipt").dataset.shown = "loading";
     box.textContent = "";
     if (state.receiptUrl) { URL.revokeObjectURL(state.receiptUrl); state.receiptUrl = null; }
     try {
@@ -673,9 +677,11 @@
       picture.alt = "receipt";
       picture.src = state.receiptUrl;
       box.appendChild(picture);
+      $("receipt").dataset.shown = "picture";
     } catch (noPicture) {
       // Without the printer's picture the cashier still sees what was sold and paid.
       box.appendChild(receiptText(sale));
+      $("receipt").dataset.shown = "text";
     }
     render();
   }
@@ -724,8 +730,14 @@
   function summary(data) {
     const items = Array.isArray(data) ? data : Array.isArray(data && data.items) ? data.items : null;
     if (items) {
-      return items.map((item) => `${item.name || item.kind || item.id || "?"} ${item.state || item.status || ""}`.trim())
-        .join(", ") || "–";
+      const parts = items.map((item) => `${item.name || item.kind || item.id || "?"} ${item.state || item.status || ""}`.trim());
+      // Other plain figures beside the list (e.g. the fiscal queue) matter too; the terminal code does not.
+      for (const [key, value] of Object.entries(Array.isArray(data) ? {} : data)) {
+        if (key !== "terminal" && key !== "items" && (typeof value === "number" || typeof value === "string")) {
+          parts.push(`${key.replace(/_/g, " ")} ${value}`);
+        }
+      }
+      return parts.join(", ") || "–";
     }
     if (data && typeof data === "object") {
       return Object.entries(data).filter(([, value]) => value === null || typeof value !== "object")
