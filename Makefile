@@ -22,11 +22,12 @@ demo: migrate
 	$(BIN)/flask demo load
 
 # Serve the node on 127.0.0.1:5000 with emulated devices, and the background worker beside it.
+# One worker process: a till's serial port or in-process emulator can be driven by one process only.
 run: $(BIN)/.installed translations demo
 	@echo "Cashier page: http://127.0.0.1:5000/  (demo credentials: demo/1234, manager boss/9999)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python -m sync & \
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --worker-class gthread --workers 2 --threads 8 \
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --worker-class gthread --workers 1 --threads 8 \
 		--access-logfile - wsgi:app
 
 test: $(BIN)/.installed translations

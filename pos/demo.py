@@ -1,6 +1,8 @@
 """`flask demo load`: a store a new user can sell in at once.  Demo credentials only."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -23,7 +25,12 @@ def load_demo(session, config: dict, product_count: int = 5000) -> bool:
     if session.scalar(select(Cashier.id).where(Cashier.login == "demo")) is not None:
         return False
     location = ensure_store(session, config)
-    ensure_terminal(session, location, "T1", printer_url="emulator://printer", fiscal_url="emulator://posnet",
+    # T1 prints to the virtual printer and fiscalises on the POSNET emulator; their state (job files with
+    # PNGs, the fiscal memory) lives under POS_DEVICE_DIR so a restart keeps the day's receipts.
+    devices = Path(config["POS_DEVICE_DIR"]) / "T1"
+    ensure_terminal(session, location, "T1",
+                    printer_url=f"emulator://printer?dir={devices / 'printer-jobs'}&png=1",
+                    fiscal_url=f"emulator://posnet?memory={devices / 'fiscal-memory.json'}",
                     display_url="emulator://display", scanner_url="")
     ensure_terminal(session, location, "T2", printer_url="emulator://printer")
     for login, name, role, pin in DEMO_CASHIERS:
