@@ -5,6 +5,7 @@ import uuid
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
+from pos.devices.slips import print_after
 from pos.http import BEARER, run
 from pos.returns import services
 from pos.schemas import Approval, IdempotencyHeader, Strict
@@ -57,7 +58,7 @@ def create_return(body: ReturnIn, header: IdempotencyHeader):
         returned, created = services.create_return(session, till, body.sale_id, body.lines, body.approval,
                                                    body.reason, header.idempotency_key)
         return services.return_json(returned, till.location.code, till.terminal.code), 201 if created else 200
-    return run(work)
+    return print_after(run(work), "return")
 
 
 class VoidIn(Strict):
@@ -76,4 +77,4 @@ def void_sale(path: SalePath, body: VoidIn, header: IdempotencyHeader):
         returned, created = services.void_sale(session, till, path.sale_id, body.approval, body.reason,
                                                header.idempotency_key)
         return services.return_json(returned, till.location.code, till.terminal.code), 201 if created else 200
-    return run(work)
+    return print_after(run(work), "return")

@@ -5,6 +5,7 @@ from typing import Literal
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from pos.devices.slips import print_after
 from pos.http import BEARER, run
 from pos.schemas import Strict
 from pos.shifts import services
@@ -53,7 +54,8 @@ def current_shift():
 
 @api.post("/shifts", responses={201: ShiftOut})
 def open_shift(body: OpenShiftIn):
-    return run(lambda s, t: (services.shift_json(services.open_shift(s, t, body.opening_float)), 201))
+    return print_after(run(lambda s, t: (services.shift_json(services.open_shift(s, t, body.opening_float)), 201)),
+                       "shift_open")
 
 
 @api.post("/shifts/current/cash", responses={201: ShiftOut})
@@ -62,7 +64,7 @@ def move_cash(body: CashIn):
     def work(session, till):
         services.move_cash(session, till, body.kind, body.amount, body.reason)
         return services.shift_json(services.current_shift(session, till)), 201
-    return run(work)
+    return print_after(run(work), body.kind, amount=body.amount, reason=body.reason)
 
 
 @api.get("/shifts/current/x-report", responses={200: ReportOut})
@@ -74,10 +76,12 @@ def x_report():
 @api.post("/shifts/current/close", responses={200: ShiftOut})
 def close_shift(body: CloseShiftIn):
     """Close with the counted cash; over/short against expected is recorded."""
-    return run(lambda s, t: services.shift_json(services.close_shift(s, t, body.counted_cash)))
+    return print_after(run(lambda s, t: services.shift_json(services.close_shift(s, t, body.counted_cash))),
+                       "shift_close")
 
 
 @api.post("/day-reports", responses={201: ReportOut})
 def day_report():
     """The Z report, closing the terminal's day."""
-    return run(lambda s, t: (services.day_report_json(services.day_report(s, t), t.terminal.code), 201))
+    return print_after(run(lambda s, t: (services.day_report_json(services.day_report(s, t), t.terminal.code), 201)),
+                       "z_report")
