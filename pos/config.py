@@ -51,6 +51,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "POS_PIN_ATTEMPTS": _int(env, "POS_PIN_ATTEMPTS", 5),
         "POS_PIN_LOCK_SECONDS": _int(env, "POS_PIN_LOCK_SECONDS", 300),
         "POS_TOKEN_HOURS": _int(env, "POS_TOKEN_HOURS", 12),
+        # keys closer than this and ending in Enter are a keyboard-wedge scanner, not a person
+        "POS_SCAN_GAP_MS": _int(env, "POS_SCAN_GAP_MS", 50),
         "POS_EMBEDDED_CODES": env.get(
             "POS_EMBEDDED_CODES",
             "20PPPPPWWWWWC,21PPPPPWWWWWC,22PPPPPWWWWWC,23PPPPPWWWWWC,24PPPPPWWWWWC,"
