@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_openapi3 import APIBlueprint, Tag
+from sqlalchemy import select
 
 from pos.dispatch import access, planning, schedule, services
 from pos.dispatch.deliveries import GeoPoint
 from pos.dispatch.mapping import courier_json, delivery_json
-from pos.dispatch.models import Assignment
+from pos.dispatch.models import Assignment, Courier
 from pos.dispatch.schemas import (CancelIn, CourierIn, CourierPath, DaysOffIn, DeliveryIn, DeliveryPath, DeliveryQuery,
                                   PinIn, PlanIn, ScheduleQuery, StatusIn, WeekQuery)
 from pos.http import BEARER, run, settings
@@ -64,9 +65,6 @@ def create_courier(body: CourierIn):
 @api.get("/couriers")
 def list_couriers():
     def work(session, _manager):
-        from sqlalchemy import select
-
-        from pos.dispatch.models import Courier
         off = services.days_off(session)
         rows = session.execute(select(Courier).order_by(Courier.name, Courier.id)).scalars()
         return {"items": [courier_json(c, off.get(c.id, ())) for c in rows]}

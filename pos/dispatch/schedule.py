@@ -87,9 +87,15 @@ def week(session, any_day: dt.date) -> dict:
                       **cells[(courier.id, d)]} for d in days],
         })
     svg = load_chart_svg([plain_assignment(a) for a, _, _ in rows], plain, days,
-                         title=f"Stops per courier and day, week of {monday:%d.%m.%Y}")
+                         title=f"Stops per courier and day, week of {monday:%d.%m.%Y}",
+                         day_label=_short_day)
     return {"start": monday.isoformat(), "days": [d.isoformat() for d in days], "couriers": table,
             "unplanned": _unplanned_count(session), "svg": svg}
+
+
+def _short_day(day: dt.date) -> str:
+    # The chart's cells are narrow: "Mon 23" fits where "Mon 23.11" would run into its neighbour.
+    return f"{day:%a} {day.day}"
 
 
 def _unplanned_count(session) -> int:
