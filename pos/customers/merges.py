@@ -1,7 +1,7 @@
 """Merges: a customer id once handed out always resolves, directly or through merges, to one living profile."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from pos.customers.models import Customer, CustomerMerge
 from pos.db import utcnow
@@ -11,6 +11,16 @@ MAX_HOPS = 64  # redirects are compressed on every merge, so real chains are one
 
 class MergeCycle(RuntimeError):
     pass
+
+
+IDENTITY_LOCK = 0x5053_4355  # one PostgreSQL advisory lock for "who is this person" decisions
+
+
+def lock_identities(session) -> None:
+    """Two stores pushing the same new person at once must not both find no match and both insert: whoever
+    decides on identities holds this lock to commit.  SQLite already runs one writer at a time."""
+    if session.bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IDENTITY_LOCK})
 
 
 def resolve(session, customer_id) -> Customer | None:

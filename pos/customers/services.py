@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy import select, update
 
 from pos.customers.identity import normalise_card, normalise_email, normalise_phone
-from pos.customers.merges import living_matches, merge, merged_ids, resolve
+from pos.customers.merges import living_matches, lock_identities, merge, merged_ids, resolve
 from pos.customers.models import Customer, CustomerEvent
 from pos.db import utcnow
 from pos.feed.services import record_change
@@ -44,6 +44,7 @@ def find(session, phone=None, email=None, card=None) -> list[Customer]:
 
 def create(session, values: dict, origin: str) -> tuple[Customer, bool]:
     """A new profile, unless this node already knows the person by any identity: (profile, created)."""
+    lock_identities(session)
     matches = living_matches(session, values.get("phone"), values.get("email"), values.get("card"))
     if matches:
         return matches[0][0], False
@@ -118,6 +119,7 @@ def apply_profile(session, payload: dict) -> Customer:
 def upsert_from_store(session, payload: dict, origin: str) -> list[Customer]:
     """HQ side: a profile created or edited at a store.  A person HQ already knows by phone, e-mail or card
     is merged into the older profile.  Returns every profile whose HQ copy changed (for the stores' feed)."""
+    lock_identities(session)
     customer_id = uuid.UUID(payload["id"])
     values = {field: payload.get(field) for field in PROFILE_FIELDS}
     customer = session.get(Customer, customer_id)

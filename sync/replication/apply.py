@@ -73,7 +73,7 @@ def apply_batch(session, location, changes: list[dict]) -> dict:
                 handler(session, refs, change["payload"])
     now = utcnow()
     if fresh:
-        session.execute(insert(AppliedChange), [
+        session.connection().execute(insert(AppliedChange.__table__), [
             {"location_id": location.id, "seq": c["seq"], "entity": c["entity"], "entity_id": c["entity_id"][:36],
              "applied_at": now} for c in fresh])
     contact.applied_through = max(contact.applied_through or 0, max(seqs, default=0))

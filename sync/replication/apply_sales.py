@@ -70,14 +70,14 @@ def apply_sales(session, refs: References, payloads: list[dict]) -> int:
             events.append({"id": new_id(), "customer_id": customer_id, "at": at, "channel": channel, "kind": "sale",
                            "reference": str(sale_id), "details": {"total": p["total"], "currency": p["currency"],
                                                                   "receipt_number": p["receipt_number"]}})
-    session.execute(insert(Basket), baskets)
-    session.execute(insert(Sale), sale_rows)
-    session.execute(insert(SaleLine), line_rows)
+    session.connection().execute(insert(Basket.__table__), baskets)
+    session.connection().execute(insert(Sale.__table__), sale_rows)
+    session.connection().execute(insert(SaleLine.__table__), line_rows)
     if vat_rows:
-        session.execute(insert(SaleVat), vat_rows)
+        session.connection().execute(insert(SaleVat.__table__), vat_rows)
     if payment_rows:
-        session.execute(insert(Payment), payment_rows)
+        session.connection().execute(insert(Payment.__table__), payment_rows)
     ledger.record_many(session, location.id, movements)
     if events:
-        session.execute(insert(CustomerEvent), events)
+        session.connection().execute(insert(CustomerEvent.__table__), events)
     return len(sales)

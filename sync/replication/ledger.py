@@ -26,15 +26,15 @@ def record_many(session, location_id, movements: list[tuple]) -> int:
                      "reason": reason, "reference_id": reference_id, "created_at": at or utcnow()})
     if not rows:
         return 0
-    session.execute(insert(StockMovement), rows)
+    session.connection().execute(insert(StockMovement.__table__), rows)
     totals: dict = {}
     for row in rows:
         totals[row["product_id"]] = totals.get(row["product_id"], 0) + row["quantity"]
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(StockLevel)
+    statement = dialect.insert(StockLevel.__table__)
     statement = statement.on_conflict_do_update(
-        index_elements=[StockLevel.location_id, StockLevel.product_id],
-        set_={"on_hand": StockLevel.on_hand + statement.excluded.on_hand})
-    session.execute(statement, [{"location_id": location_id, "product_id": product_id, "on_hand": quantity}
+        index_elements=["location_id", "product_id"],
+        set_={"on_hand": StockLevel.__table__.c.on_hand + statement.excluded.on_hand})
+    session.connection().execute(statement, [{"location_id": location_id, "product_id": product_id, "on_hand": quantity}
                                 for product_id, quantity in sorted(totals.items(), key=lambda kv: str(kv[0]))])
     return len(rows)

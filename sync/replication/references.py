@@ -38,7 +38,7 @@ class References:
                     "last_day_report_number": 0, "printer_url": "", "fiscal_url": "", "display_url": "",
                     "scanner_url": ""} for code in sorted(codes - found.keys())]
         if missing:
-            self.session.execute(insert(Terminal), missing)
+            self.session.connection().execute(insert(Terminal.__table__), missing)
             found.update({row["code"]: row["id"] for row in missing})
         return found
 
@@ -55,7 +55,7 @@ class References:
                       "currency": currency, "plu": None, "active": False, "updated_at": utcnow()}
                      for pid, line in wanted.items() if pid not in mapping]
         if stand_ins:
-            self.session.execute(insert(Product), stand_ins)
+            self.session.connection().execute(insert(Product.__table__), stand_ins)
             mapping.update({row["id"]: row["id"] for row in stand_ins})
         return mapping
 
@@ -66,7 +66,7 @@ class References:
                       "role": "cashier", "pin_hash": "!", "failed_pins": 0, "active": False}
                      for i in sorted(ids - known, key=str)]
         if stand_ins:
-            self.session.execute(insert(Cashier), stand_ins)
+            self.session.connection().execute(insert(Cashier.__table__), stand_ins)
 
     def customers(self, ids: set) -> None:
         ids = {as_uuid(i) for i in ids if i}
@@ -78,7 +78,7 @@ class References:
                       "updated_at": now, "marketing_email": False, "marketing_sms": False}
                      for i in sorted(ids - known, key=str)]
         if stand_ins:
-            self.session.execute(insert(Customer), stand_ins)
+            self.session.connection().execute(insert(Customer.__table__), stand_ins)
 
     def shifts(self, specs: dict) -> None:
         """specs: shift id → (terminal id, cashier id, currency, first seen at).  An unknown shift is open
@@ -88,4 +88,4 @@ class References:
                       "opening_float": 0, "opened_at": at}
                      for sid, (t, c, cur, at) in specs.items() if sid not in known]
         if stand_ins:
-            self.session.execute(insert(Shift), stand_ins)
+            self.session.connection().execute(insert(Shift.__table__), stand_ins)

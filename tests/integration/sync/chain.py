@@ -52,7 +52,7 @@ class Node:
         handle = open(self.log, "ab")
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{self.port}", "-w", "1", "--threads", "4",
-             "--timeout", "60", "pos:create_app()"], cwd=ROOT, env=self.env, stdout=handle, stderr=handle)
+             "--timeout", "60", "--graceful-timeout", "1", "pos:create_app()"], cwd=ROOT, env=self.env, stdout=handle, stderr=handle)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -85,11 +86,13 @@ class Chain:
         self.tokens: dict[str, str] = {}
         self.store_db: dict[str, str] = {}
 
+    def store_url(self, code: str) -> str:
+        return f"sqlite:///{self.tmp / (code + '.sqlite3')}"
+
     def add_store(self, code: str) -> Node:
         result = flask(self.hq.env, "stores", "add", code, f"Sklep {code}", "--country", "PL")
         self.tokens[code] = re.search(r"POS_STORE_TOKEN=(\S+)", result.stdout).group(1)
-        self.store_db[code] = f"sqlite:///{self.tmp / (code + '.sqlite3')}"
-        seed_store(self.store_db[code], code, self.tmp)
+        self.store_db[code] = self.store_url(code)
         node = Node(code, node_env(self.tmp, POS_ROLE="store", POS_DATABASE_URL=self.store_db[code],
                                    POS_STORE_CODE=code, POS_COUNTRY="PL", POS_HQ_URL=self.hq.url,
                                    POS_STORE_TOKEN=self.tokens[code]), self.tmp)
@@ -98,6 +101,12 @@ class Chain:
 
     def sync_once(self, code: str, **overrides):
         return flask({**self.stores[code].env, **{k: str(v) for k, v in overrides.items()}}, "sync", "once")
+
+    def sync_all(self) -> dict[str, str]:
+        """`flask sync once` at every store at the same time (each is its own process)."""
+        with ThreadPoolExecutor() as pool:
+            runs = {code: pool.submit(self.sync_once, code) for code in self.stores}
+        return {code: run.result().stdout for code, run in runs.items()}
 
 
 @pytest.fixture(scope="module")
@@ -108,10 +117,15 @@ def chain(tmp_path_factory):
     seed_hq(chain.hq_db, tmp)
     chain.hq.start()
     for code in ("S1", "S2"):
-        chain.add_store(code).start()
+        seed_store(chain.store_url(code), code, tmp)  # Alembic is not thread-safe: one at a time
+    with ThreadPoolExecutor() as pool:
+        nodes = list(pool.map(chain.add_store, ("S1", "S2")))
+        list(pool.map(lambda node: node.start(), nodes))
+    for code, output in chain.sync_all().items():  # the first pull: catalogue and cashiers from HQ
+        assert "from HQ applied" in output, output
     try:
         yield chain
     finally:
-        for node in (*chain.stores.values(), chain.hq):
-            node.stop()
+        with ThreadPoolExecutor() as pool:
+            list(pool.map(lambda node: node.stop(), (*chain.stores.values(), chain.hq)))
         _drop(name)
