@@ -8,6 +8,7 @@ the next start-up settles it.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -18,7 +19,7 @@ from hardware.receipt_printer import layout_receipt, layout_slip
 from pos.devices.documents import fiscal_receipt, receipt_document
 from pos.devices.journal import DbJournal, ensure_record, record_fault
 from pos.devices.models import FiscalRecord, PrintJob
-from pos.devices.station import Station
+from pos.devices.station import REOPEN_AFTER_SECONDS, Station
 from pos.problems import ApiProblem
 from pos.sales.models import Sale
 from pos.sales.services import get_sale, sale_document
@@ -95,6 +96,9 @@ class FiscalQueue:
             if include is not None and include not in queue:
                 queue.append(include)
             blocking: dict | None = None
+            if not force and time.monotonic() < self.station.fiscal_quiet_until:
+                # an answer lost moments ago: asking again would make this customer wait the settle timeout
+                blocking = self.station.faults.get("fiscal")
             for sale_id in queue:
                 if blocking is not None:
                     ensure_record(self.db, sale_id, self.station.terminal_id)
@@ -126,7 +130,10 @@ class FiscalQueue:
         except DeviceError as error:
             record_fault(self.db, sale_id, error.as_dict())
             self.station.record("fiscal", error)
+            if error.ambiguous:
+                self.station.fiscal_quiet_until = time.monotonic() + REOPEN_AFTER_SECONDS
             raise
+        self.station.fiscal_quiet_until = 0.0
         self.station.clear("fiscal")
 
     def settle(self) -> dict:

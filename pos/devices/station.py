@@ -71,6 +71,8 @@ class Station:
         self.faults: dict[str, dict] = {}
         # the start-up check's verdict: while set, nothing is fiscalised (sales queue as pending)
         self.fiscal_block: DeviceError | None = None
+        # after an ambiguous fault new sales queue at once instead of each waiting for the device to settle
+        self.fiscal_quiet_until = 0.0
         self._retry_at: dict[str, float] = {}
         self._opening = threading.Lock()
 

@@ -111,3 +111,18 @@ def test_a_replayed_checkout_prints_and_fiscalises_nothing_more(wired, cashier, 
     assert replay.status_code == 200 and replay.get_json()["id"] == basket_sale["id"]
     assert len(fiscal_memory(tmp_path)["receipts"]) == 1
     assert count_rows(wired, PrintJob, PrintJob.sale_id == uuid.UUID(basket_sale["id"])) == 1
+
+
+def test_sales_after_an_unanswered_receipt_queue_behind_it_and_go_out_in_order(wired, cashier, tmp_path):
+    emulator = fiscal_emulator(wired)
+    emulator.inject("paper_out", on="trend")
+    held = sell(cashier).get_json()
+    queued = sell(cashier, ["SKU-000002"]).get_json()
+    assert queued["fiscal_status"] == "pending" and queued["device_fault"]["code"] == "paper_out"
+    emulator.fix_mechanism()
+    retried = cashier.post(f"/api/v1/sales/{queued['id']}/fiscal/retry").get_json()
+    assert retried["fiscal_status"] == "confirmed"
+    assert cashier.get(f"/api/v1/sales/{held['id']}").get_json()["fiscal_status"] == "confirmed"
+    assert [r["reference"] for r in fiscal_memory(tmp_path)["receipts"]] == [held["id"][:30], queued["id"][:30]]
+    devices = cashier.get("/api/v1/devices").get_json()
+    assert devices["fiscal_queue"] == 0
