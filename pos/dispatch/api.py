@@ -189,8 +189,12 @@ def plan(body: PlanIn):
     """Plan the horizon (default: 14 days from today). Incremental keeps every still-feasible assignment
     and places only new and displaced deliveries; full re-plans everything not yet in a van. Parcels out
     for delivery never move. Answers balance figures and what stayed unassigned, with the reason."""
+    start = body.start or today()
+    if start < today():
+        raise invalid("start", f"{start} is in the past; past days are not re-planned")
+
     def work(session, _manager):
-        return planning.run_plan(session, start=body.start or today(), days=body.days, mode=body.mode,
+        return planning.run_plan(session, start=start, days=body.days, mode=body.mode,
                                  max_moves=body.max_moves, depot=depot())
     return as_manager(work)
 

@@ -70,6 +70,8 @@ def test_pins_and_plans_check_their_input(dispatch):
     assert names == ["day"]
     _body, names = _problem(dispatch.api.post("/api/v1/dispatch/plan", json={"days": 0}), 422)
     assert names == ["days"]
+    _body, names = _problem(dispatch.api.post("/api/v1/dispatch/plan", json={"start": "2020-01-06"}), 422)
+    assert names == ["start"]
     _body, names = _problem(dispatch.api.post(f"/api/v1/deliveries/{unknown}/cancel", json={}), 404)
     assert names == ["delivery_id"]
 
