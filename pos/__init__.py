@@ -100,9 +100,16 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     app.register_api(dispatch_api)
     app.register_blueprint(dispatch_pages)
 
-    @app.get("/api/v1/openapi.json")
+    from pos.openapi_doc import complete_document
+    completed: dict = {}
+
     def openapi_document():
-        return app.api_doc
+        if "document" not in completed:  # every route is registered by the time anyone asks
+            completed["document"] = complete_document(app.api_doc)
+        return completed["document"]
+
+    # add_url_rule, not app.get: the document does not describe itself
+    app.add_url_rule("/api/v1/openapi.json", "openapi_document", openapi_document)
 
     app.register_error_handler(ApiProblem, problem_response)
 

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from pos.catalogue.models import Product
 from pos.catalogue.services import product_by_sku, resolve_code
+from pos.customers.models import Customer
 from pos.db import utcnow
 from pos.ids import new_id
 from pos.problems import ApiProblem
@@ -83,6 +84,8 @@ def check_quantity(unit: str, quantity: int, field_name: str = "quantity") -> No
 
 
 def new_basket(session, till: Till, customer_id=None) -> BasketView:
+    if customer_id is not None and session.get(Customer, customer_id) is None:
+        raise ApiProblem(422, "unknown-customer", f"customer_id: no customer {customer_id}", field="customer_id")
     basket = BasketView(new_id(), till.terminal.id, "open", till.currency, customer_id, 0, 0)
     now = utcnow()
     session.execute(insert(Basket).values(id=basket.id, terminal_id=basket.terminal_id, cashier_id=till.cashier.id,
