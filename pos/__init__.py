@@ -100,6 +100,12 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     app.register_api(dispatch_api)
     app.register_blueprint(dispatch_pages)
 
+    # Marketplaces (HQ): listings, the channels' status and oversell incidents; `flask channels …`.
+    from sync.channels.api import api as channels_api
+    from sync.channels.cli import channels_cli
+    app.register_api(channels_api)
+    app.cli.add_command(channels_cli)
+
     from pos.openapi_doc import complete_document
     completed: dict = {}
 

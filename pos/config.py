@@ -79,4 +79,6 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "POS_HQ_LOOKUP_TIMEOUT_SECONDS": _int(env, "POS_HQ_LOOKUP_TIMEOUT_SECONDS", 2),
         # Where the couriers set out from ("lat,lon", e.g. "52.2297,21.0122"); empty = routes start at the first stop.
         "POS_DISPATCH_DEPOT": _depot(env.get("POS_DISPATCH_DEPOT", "")),
+        # Marketplace accounts and timings (POS_CHANNEL_<NAME>_URL, …): read by sync/channels/accounts.py.
+        **{name: value for name, value in env.items() if name.startswith("POS_CHANNEL_")},
     }

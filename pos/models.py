@@ -17,3 +17,4 @@ from pos.dispatch.models import Assignment, Courier, CourierDayOff, Delivery, De
 from sync.webshop.models import ApiClient, IdempotentRequest  # noqa: F401,E402
 from sync.webhooks.models import FeedCursor, WebhookDelivery, WebhookSubscription  # noqa: F401,E402
 from pos.devices.models import FiscalRecord, PrintJob  # noqa: F401,E402
+from sync.channels.models import ChannelIncident, ChannelListing, ChannelState, MarketplaceOrder  # noqa: F401,E402

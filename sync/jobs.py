@@ -48,9 +48,20 @@ def _stock_jobs() -> list[Job]:
     ]
 
 
+def _channel_jobs() -> list[Job]:
+    from sync.channels.jobs import pull_channel_orders, push_to_channels, reconcile_channels
+    online = ("hq", "standalone")  # a channel without POS_CHANNEL_<NAME>_URL is skipped
+    return [
+        Job("push_to_channels", push_to_channels, seconds=1, roles=online),
+        Job("pull_channel_orders", pull_channel_orders, seconds=15, roles=online),
+        Job("reconcile_channels", reconcile_channels, seconds=300, roles=online),
+    ]
+
+
 JOBS: list[Job] = [
     Job("purge_expired_tokens", purge_expired_tokens, seconds=3600),
     *_stock_jobs(),
+    *_channel_jobs(),
     *_replication(),
 ]
 

@@ -2,7 +2,8 @@
 
 stock.changed      a channel's ATS for a SKU changed
 customer.purchased a web order, or a store sale with a customer (read from the change feed)
-return.created     a store return (from the change feed), e.g. for an NPS survey"""
+return.created     a store return (from the change feed), e.g. for an NPS survey
+stock.oversold     a marketplace order for pieces no longer there (sync/channels raises the incident)"""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from pos.sales.models import Sale
 from pos.customers.models import Customer
 from sync.webhooks.models import FeedCursor, WebhookDelivery, WebhookSubscription
 
-EVENTS = ("stock.changed", "customer.purchased", "return.created", "delivery.updated")
+EVENTS = ("stock.changed", "customer.purchased", "return.created", "delivery.updated", "stock.oversold")
 FEED_CURSOR = "webhooks"
 
 
