@@ -132,17 +132,3 @@ class AvailabilityChange(Base):
     available: Mapped[int] = mapped_column(Quantity)
     previous: Mapped[int | None] = mapped_column(Quantity, nullable=True)
     at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
-
-
-def _location_last_heard_at() -> None:
-    """When a store last synced: replication (issue 4) writes it; availability reads it for staleness.
-
-    Declared here until pos/stores/models.py carries it; once it does, this does nothing."""
-    from sqlalchemy import Column
-
-    from pos.stores.models import Location
-    if "last_heard_at" not in Location.__table__.c:
-        Location.last_heard_at = Column("last_heard_at", Timestamp, nullable=True)
-
-
-_location_last_heard_at()

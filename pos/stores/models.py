@@ -21,6 +21,9 @@ class Location(Base):
     currency: Mapped[str] = mapped_column(Currency)
     address: Mapped[str] = mapped_column(String(300), default="")
     tax_id: Mapped[str] = mapped_column(String(32), default="")
+    # When HQ last heard from this store (a push or a pull).  Online channels count a store's stock
+    # only while this is recent: its offline sales are unknown (POS_STALE_STORE_SECONDS).
+    last_heard_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
 class Terminal(Base):

@@ -78,7 +78,7 @@ def apply_batch(session, location, changes: list[dict]) -> dict:
              "applied_at": now} for c in fresh])
     contact.applied_through = max(contact.applied_through or 0, max(seqs, default=0))
     contact.changes_applied = (contact.changes_applied or 0) + len(fresh)
-    contact.last_push_at = contact.last_seen_at = now
+    contact.last_push_at = contact.last_seen_at = location.last_heard_at = now
     return {"through": max(seqs, default=None), "received": len(changes), "applied": len(fresh),
             "duplicates": len(changes) - len(fresh), "ignored_entities": ignored}
 

@@ -66,7 +66,7 @@ def changes(query: ChangesQuery):
         rows = session.execute(select(Change.seq, Change.entity, Change.entity_id, Change.op, Change.payload)
                                .where(Change.seq > query.after).order_by(Change.seq).limit(query.limit)).all()
         contact = lock_contact(session, location)
-        contact.last_pull_at = contact.last_seen_at = utcnow()
+        contact.last_pull_at = contact.last_seen_at = location.last_heard_at = utcnow()
         return {"changes": [{"seq": r.seq, "entity": r.entity, "entity_id": r.entity_id, "op": r.op,
                              "payload": r.payload} for r in rows if r.entity in STORE_VISIBLE],
                 "next": rows[-1].seq if rows else query.after, "more": len(rows) == query.limit}
