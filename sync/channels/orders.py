@@ -52,15 +52,18 @@ def buyer(session, order, region: str):
 
 
 def _sku_lines(session, order) -> tuple[dict, list]:
-    """{sku: (product_id, quantity)} and the lines no listing or SKU explains."""
+    """{sku: (product_id, quantity)} and the lines nothing explains.
+
+    A line is matched by its listing id, else by its SKU read as a listing id (eBay and Amazon orders
+    name the seller's inventory SKU, which is what we map), else by its SKU as our own product SKU."""
+    names = {value for line in order.lines for value in (line.listing_id, line.sku) if value}
     listings = dict(session.execute(select(ChannelListing.listing_id, ChannelListing.sku).where(
-        ChannelListing.channel == order.channel,
-        ChannelListing.listing_id.in_([l.listing_id for l in order.lines if l.listing_id]))).all())
-    wanted = {listings.get(l.listing_id) or l.sku for l in order.lines} - {None}
-    products = dict(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(list(wanted)))).all())
+        ChannelListing.channel == order.channel, ChannelListing.listing_id.in_(list(names)))).all())
+    candidates = set(listings.values()) | {line.sku for line in order.lines if line.sku}
+    products = dict(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(list(candidates)))).all())
     matched, unknown = {}, []
     for line in order.lines:
-        sku = listings.get(line.listing_id) or line.sku
+        sku = listings.get(line.listing_id) or listings.get(line.sku) or line.sku
         if sku not in products:
             unknown.append(line)
             continue
