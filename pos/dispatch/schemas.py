@@ -46,10 +46,9 @@ class AddressIn(Strict):
     lon: float | None = Field(default=None, ge=-180, le=180)
 
 
-class DeliveryIn(Strict):
-    source: Literal["web_order", "marketplace_order", "store_sale"]
-    source_ref: str = Field(min_length=1, max_length=100, description="order number, or the sale's id")
-    customer_id: uuid.UUID | None = None
+class HomeDelivery(Strict):
+    """Where, when and what a courier brings: part of a store sale or a web order with home delivery."""
+
     recipient: str = Field(default="", max_length=200)
     phone: str = Field(default="", max_length=32)
     address: AddressIn
@@ -61,6 +60,12 @@ class DeliveryIn(Strict):
     window_start: dt.time | None = None
     window_end: dt.time | None = None
     notes: str = Field(default="", max_length=1000)
+
+
+class DeliveryIn(HomeDelivery):
+    source: Literal["web_order", "marketplace_order", "store_sale"]
+    source_ref: str = Field(min_length=1, max_length=100, description="order number, or the sale's id")
+    customer_id: uuid.UUID | None = None
 
 
 class DeliveryPath(BaseModel):

@@ -112,6 +112,21 @@ def create_delivery(session, body, country: str, today: dt.date, actor: str) -> 
     return delivery, True
 
 
+def deliver_home(session, source: str, source_ref, customer_id, home, country: str, today: dt.date,
+                 actor: str) -> Delivery:
+    """A delivery for a store sale or an order that asked for the shop's couriers (idempotent by source)."""
+    from pos.dispatch.schemas import DeliveryIn
+
+    body = DeliveryIn(source=source, source_ref=str(source_ref), customer_id=customer_id, **home.model_dump())
+    delivery, _ = create_delivery(session, body, country, today, actor)
+    return delivery
+
+
+def shop_today(timezone: str) -> dt.date:
+    from zoneinfo import ZoneInfo
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
 def _requested_dates(body, today):
     if body.date is not None and (body.earliest is not None or body.latest is not None):
         raise invalid("date", "give either date or earliest/latest, not both")

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from pos.dispatch.schemas import HomeDelivery
 from pos.schemas import Approval, Strict, VatRow
 
 
@@ -58,6 +59,7 @@ class PaymentIn(Strict):
 class CheckoutIn(Strict):
     payments: list[PaymentIn] = Field(min_length=1, max_length=20)
     customer_id: uuid.UUID | None = None
+    home_delivery: HomeDelivery | None = Field(default=None, description="the shop's couriers bring the goods home")
 
 
 class BasketLineOut(BaseModel):
@@ -137,3 +139,4 @@ class SaleOut(BaseModel):
     change: int
     fiscal_status: str
     fiscal_number: str | None
+    delivery_id: str | None = None

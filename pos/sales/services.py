@@ -10,6 +10,8 @@ from sqlalchemy.orm import selectinload
 from pos.customers.models import Customer
 from pos.customers.services import record_interaction
 from pos.db import utcnow
+from pos.dispatch.models import Delivery
+from pos.dispatch.services import deliver_home, shop_today
 from pos.feed.services import record_change
 from pos.problems import ApiProblem
 from pos.sales.baskets import load_basket, priced
@@ -55,12 +57,13 @@ def next_receipt_number(session, terminal_id) -> int:
 
 
 def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
-             idempotency_key: str | None = None) -> tuple[dict, bool]:
+             idempotency_key: str | None = None, home_delivery=None) -> tuple[dict, bool]:
     """Returns (sale document, created).  created is False when an Idempotency-Key replays an earlier checkout.
 
     Plain Core statements, one per table: this runs for every customer at every till."""
     fingerprint = request_fingerprint({"basket": str(basket_id), "customer": str(customer_id or ""),
-                                       "payments": [(p.method, p.amount, p.reference or "") for p in payments]})
+                                       "payments": [(p.method, p.amount, p.reference or "") for p in payments],
+                                       "home_delivery": home_delivery.model_dump(mode="json") if home_delivery else None})
     if idempotency_key:
         earlier = _replay(session, idempotency_key, fingerprint)
         if earlier is not None:
@@ -126,6 +129,12 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
         record_interaction(session, customer_id, f"store:{till.location.code}", "sale", sale_id,
                            {"total": totals.total, "currency": basket.currency,
                             "receipt_number": sale["receipt_number"]})
+    if home_delivery is not None:
+        # In the sale's transaction: a sale promised for home delivery never lacks its delivery.
+        delivery = deliver_home(session, "store_sale", sale_id, customer_id, home_delivery,
+                                till.settings.country.code, shop_today(till.settings.country.timezone),
+                                f"cashier:{till.cashier.login}")
+        document["delivery_id"] = str(delivery.id)
     record_change(session, "sale", sale_id, document)
     return document, True
 
@@ -143,9 +152,13 @@ def sale_document(session, sale: Sale) -> dict:
     location_code = session.scalar(select(Location.code).where(Location.id == sale.location_id))
     terminal_code = session.scalar(select(Terminal.code).where(Terminal.id == sale.terminal_id))
     columns = lambda obj, names: {name: getattr(obj, name) for name in names}  # noqa: E731
-    return _document(columns(sale, _SALE_FIELDS), [columns(line, _LINE_FIELDS) for line in sale.lines],
-                     [columns(v, _VAT_FIELDS) for v in sale.vat], [columns(p, _TENDER_FIELDS) for p in sale.payments],
-                     location_code, terminal_code)
+    document = _document(columns(sale, _SALE_FIELDS), [columns(line, _LINE_FIELDS) for line in sale.lines],
+                         [columns(v, _VAT_FIELDS) for v in sale.vat],
+                         [columns(p, _TENDER_FIELDS) for p in sale.payments], location_code, terminal_code)
+    delivery_id = session.scalar(select(Delivery.id).where(Delivery.source == "store_sale",
+                                                           Delivery.source_ref == str(sale.id)))
+    document["delivery_id"] = str(delivery_id) if delivery_id else None
+    return document
 
 
 _SALE_FIELDS = ("id", "receipt_number", "created_at", "cashier_id", "shift_id", "customer_id", "currency",
@@ -184,4 +197,5 @@ def _document(sale: dict, lines: list, vat: list, tenders: list, store_code: str
         "change": sale["change"],
         "fiscal_status": sale["fiscal_status"],
         "fiscal_number": sale["fiscal_number"],
+        "delivery_id": None,
     }

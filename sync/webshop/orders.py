@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 
 import phonenumbers
+from flask import current_app
 from sqlalchemy import select
 
 from pos.catalogue.models import Product
 from pos.customers.models import Customer
 from pos.customers.services import record_interaction
+from pos.dispatch.services import deliver_home, shop_today
 from pos.problems import ApiProblem
 from sync.stock import reservations
 from sync.webhooks.events import enqueue
@@ -74,14 +76,20 @@ def record_order(session, order, region: str) -> dict:
         reservation = reservations.commit(session, reservation_id, order.order_id)
     customer, created = find_or_create_customer(session, email, phone, order.customer.name)
     total = sum(line.quantity * line.unit_price for line in order.lines)
-    details = {"total": total, "currency": order.currency, "delivery": order.delivery.model_dump(),
+    details = {"total": total, "currency": order.currency, "delivery": order.delivery.model_dump(mode="json"),
                "lines": [line.model_dump() for line in order.lines],
                "reservation_id": order.reservation_id}
     record_interaction(session, customer.id, order.channel, "order", order.order_id, details)
+    delivery = None
+    if order.delivery.method == "delivery" and order.delivery.courier is not None:
+        country = current_app.extensions["pos.settings"].country
+        delivery = deliver_home(session, "web_order", order.order_id, customer.id, order.delivery.courier,
+                                country.code, shop_today(country.timezone), f"webshop:{order.channel}")
     enqueue(session, "customer.purchased", {
         "customer": {"id": str(customer.id), "email": customer.email, "phone": customer.phone},
         "channel": order.channel, "order_id": order.order_id, "total": total, "currency": order.currency,
         "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines]})
     return {"order_id": order.order_id, "channel": order.channel, "customer_id": str(customer.id),
             "customer_created": created, "total": total, "currency": order.currency,
-            "reservation": reservations.reservation_json(reservation) if reservation else None}
+            "reservation": reservations.reservation_json(reservation) if reservation else None,
+            "delivery_id": str(delivery.id) if delivery else None}

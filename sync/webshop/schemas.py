@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pos.schemas import Strict
+from pos.dispatch.schemas import HomeDelivery
 
 CHANNEL = Field(min_length=1, max_length=64, description="webshop, allegro, amazon, ebay, shopify, collect:<store>")
 
@@ -108,6 +109,8 @@ class WebOrderDelivery(Strict):
     method: Literal["delivery", "collect"]
     store: str | None = Field(default=None, max_length=32, description="for collect: the store code")
     address: str = Field(default="", max_length=500)
+    courier: HomeDelivery | None = Field(default=None, description="local delivery by the shop's own couriers: "
+                                         "creates a delivery for the dispatch planner")
 
 
 class WebOrderIn(Strict):
@@ -128,3 +131,4 @@ class WebOrderOut(BaseModel):
     total: int
     currency: str
     reservation: ReservationOut | None
+    delivery_id: str | None = None
