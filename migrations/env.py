@@ -4,7 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 
 from pos.db import Base, make_engine
-import pos.models  # noqa: F401  (every area's tables on Base.metadata)
+import pos.models  # noqa: F401  (the store's tables on Base.metadata)
+import sync.models  # noqa: F401  (sync's tables share the schema)
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):

@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
         pin_policy=PinPolicy(app.config["POS_PIN_ATTEMPTS"], app.config["POS_PIN_LOCK_SECONDS"]),
     )
     app.extensions["pos.db"] = Database(app.config["POS_DATABASE_URL"])
+    # Composition: the store's tables and sync's share one schema; only the factory gathers both.
+    import pos.models  # noqa: F401
+    import sync.models  # noqa: F401
 
     from pos import health
     from pos.catalogue.api import api as catalogue_api

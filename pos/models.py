@@ -12,9 +12,4 @@ from pos.stock.models import (AvailabilityChange, ChannelAvailability, ChannelLo
                               StockMovement)
 from pos.feed.models import Change  # noqa: F401
 from pos.dispatch.models import Assignment, Courier, CourierDayOff, Delivery, DeliveryStatusEvent  # noqa: F401
-# The sync API's own tables (API clients, idempotency, webhooks) share the schema; this registry only
-# collects table definitions, no store code reaches sync through it.
-from sync.webshop.models import ApiClient, IdempotentRequest  # noqa: F401,E402
-from sync.webhooks.models import FeedCursor, WebhookDelivery, WebhookSubscription  # noqa: F401,E402
-from pos.devices.models import FiscalRecord, PrintJob  # noqa: F401,E402
-from sync.channels.models import ChannelIncident, ChannelListing, ChannelState, MarketplaceOrder  # noqa: F401,E402
+from pos.devices.models import FiscalRecord, PrintJob  # noqa: F401

@@ -84,6 +84,7 @@ def _truncate_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
 
     import pos.models  # noqa: F401
+    import sync.models  # noqa: F401
     from pos.db import Base
 
     engine = create_engine(url)

@@ -6,6 +6,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 import pos.models  # noqa: F401
+import sync.models  # noqa: F401
 from pos.db import Base
 from tests.conftest import ROOT
 
