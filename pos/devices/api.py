@@ -36,6 +36,10 @@ class SalePath(BaseModel):
     sale_id: uuid.UUID
 
 
+class DayReportPath(BaseModel):
+    report_id: uuid.UUID
+
+
 class TerminalPath(BaseModel):
     code: str = Field(max_length=32)
 
@@ -73,6 +77,21 @@ class PrintOut(BaseModel):
     kind: str
     printed: bool
     device_fault: Fault | None = None
+
+
+class FiscalDayReportOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    status: str = Field(description="confirmed | not_fiscal | refused (a sale is not settled) | failed")
+    number: int | str | None = Field(description="the fiscal printer's daily report number")
+    date: str | None
+    totals_by_vat: dict[str, int]
+    device_fault: Fault | None = None
+
+
+class DayReportFiscalOut(BaseModel):
+    id: str
+    number: int
+    fiscal_daily_report: FiscalDayReportOut
 
 
 class DrawerIn(Strict):
@@ -168,6 +187,16 @@ def print_x_report():
                          currency=till.location.currency, timezone=hub().timezone, rows=figures_rows(report, labels))
     fault = services.print_slip(database(), hub().station(till.terminal), slip, reference=report["shift"]["id"])
     return json_response({"sale_id": "", "kind": "x_report", "printed": fault is None, "device_fault": fault}, 201)
+
+
+@api.post("/day-reports/<report_id>/fiscal", responses={200: DayReportFiscalOut})
+def retry_fiscal_day_report(path: DayReportPath):
+    """Run the fiscal printer's daily report again for the till's latest day report (after the pending sale
+    that refused it was settled, or the printer fixed)."""
+    from pos.devices.day_reports import retry_for
+
+    till = current_till()
+    return json_response(retry_for(database(), hub().station(till.terminal), path.report_id, till.terminal.id))
 
 
 @api.get("/terminals/<code>/events")

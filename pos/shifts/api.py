@@ -5,6 +5,7 @@ from typing import Literal
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from pos.devices.day_reports import fiscal_report_after
 from pos.devices.slips import print_after
 from pos.http import BEARER, run
 from pos.schemas import Strict
@@ -82,6 +83,7 @@ def close_shift(body: CloseShiftIn):
 
 @api.post("/day-reports", responses={201: ReportOut})
 def day_report():
-    """The Z report, closing the terminal's day."""
-    return print_after(run(lambda s, t: (services.day_report_json(services.day_report(s, t), t.terminal.code), 201)),
-                       "z_report")
+    """The Z report, closing the terminal's day; then (committed, slip printed) the fiscal printer's daily
+    report, once every sale of the till is settled with it (``fiscal_daily_report`` in the answer)."""
+    return fiscal_report_after(print_after(
+        run(lambda s, t: (services.day_report_json(services.day_report(s, t), t.terminal.code), 201)), "z_report"))
