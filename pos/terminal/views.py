@@ -50,6 +50,18 @@ def script_strings() -> dict:
         "devices": gettext("devices"),
         "sync": gettext("sync"),
         "parked_at": gettext("Lines: {count} · {total}"),
+        "scanned": gettext("Scanned: {name}"),
+        "scanner_refused": gettext("Scanner: {reason}"),
+        "fault_title": gettext("Device fault"),
+        "fault_resolved": gettext("Fault cleared"),
+        "what_to_do": gettext("What to do"),
+        "retrying": gettext("Sending to the fiscal printer…"),
+        "reprinting": gettext("Printing…"),
+        "still_failing": gettext("Still not done: see what to do above."),
+        "fiscal_confirmed": gettext("Fiscal receipt confirmed: no. {number}"),
+        "reprinted": gettext("Receipt printed."),
+        "device_names": {"fiscal": gettext("fiscal printer"), "printer": gettext("receipt printer"),
+                         "display": gettext("customer display"), "scanner": gettext("scanner")},
     }
 
 

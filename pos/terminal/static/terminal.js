@@ -24,6 +24,9 @@
     paymentKey: null,
     paying: false,
     receiptUrl: null,
+    // the device fault after the last paid sale or cash action: {saleId, faults: {fiscal|printer|drawer|other},
+    // fiscalDone, result, busy}; shown until the next sale starts
+    fault: null,
   };
 
   /* ---------- money and quantities ---------- */
@@ -187,6 +190,7 @@
     $("change").textContent = state.sale && !state.basket ? money(state.sale.change, state.sale.currency) : "–";
     const row = body.querySelector("tr.selected");
     if (row) row.scrollIntoView({ block: "nearest" });
+    renderFault();
   }
 
   function setBasket(basket) {
@@ -224,6 +228,8 @@
     state.who = null;
     state.shift = null;
     state.basket = null;
+    state.fault = null;
+    stopListening();
     sessionStorage.removeItem("pos.token");
     sessionStorage.removeItem("pos.who");
     for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
@@ -293,6 +299,7 @@
     }
     render();
     refreshStatus();
+    listen();
     $("code").focus();
   }
 
@@ -316,6 +323,8 @@
     }
     dialog.close();
     say(T.shift_opened);
+    // the shift is open whatever the slip printer did
+    if (state.shift.device_fault) showFault(null, { printer: state.shift.device_fault });
     await startSelling();
   }
 
@@ -340,6 +349,7 @@
       if (!state.basket) {
         const basket = await api("POST", "/baskets", {});
         state.sale = null;
+        state.fault = null;
         setBasket(basket);
       }
       const basket = await api("POST", `/baskets/${state.basket.id}/lines`, { code });
@@ -566,6 +576,7 @@
       }
       const basket = await api("POST", `/baskets/${basketId}/resume`);
       state.sale = null;
+      state.fault = null;
       setBasket(basket);
       clearError();
       say(T.basket_resumed);
@@ -652,7 +663,10 @@
     clearError();
     say(fill(T.paid, { number: sale.receipt_number }));
     // The sale is paid and kept whatever a device did; a fault says what the cashier must do next.
-    if (sale.device_fault) showError(`${sale.device_fault.message} ${sale.device_fault.action || ""}`.trim());
+    if (sale.device_fault) {
+      showFault(sale, sale.device_faults || { other: sale.device_fault });
+      refreshStatus();
+    }
     await showReceipt(sale);
   }
 
@@ -754,10 +768,178 @@
     } catch (offline) { /* the next refresh tries again */ }
   }
 
+  function deviceName(name) {
+    return (T.device_names && T.device_names[name]) || name;
+  }
+
+  /** A device with a fault shows in red with what to do; otherwise the summary of every device. */
+  async function deviceStatus() {
+    const element = $("device-status");
+    try {
+      const response = await fetch("/api/v1/devices", { headers: { Authorization: "Bearer " + state.token } });
+      if (!response.ok) return;
+      const data = await response.json();
+      const faulty = (data.items || []).filter((item) => item.error);
+      element.classList.toggle("fault", faulty.length > 0);
+      element.dataset.fault = faulty.length ? faulty[0].error.code : "";
+      element.textContent = faulty.length
+        ? `${T.devices}: ` + faulty.map((item) =>
+          `${deviceName(item.name)}: ${item.error.message} ${T.what_to_do}: ${item.error.action}`).join(" · ")
+        : `${T.devices}: ${summary(data)}`;
+    } catch (offline) { /* the next refresh tries again */ }
+  }
+
   function refreshStatus() {
     if (!state.token) return;
-    statusOf("/devices", "device-status", T.devices);
+    deviceStatus();
     statusOf("/sync/status", "sync-status", T.sync);
+  }
+
+  /* ---------- device faults after a sale or a cash action ---------- */
+
+  const FAULT_ORDER = ["fiscal", "printer", "drawer", "other"];
+
+  function showFault(sale, faults) {
+    state.fault = {
+      saleId: sale ? sale.id : null, faults: Object.assign({}, faults), result: "", busy: false,
+      fiscalDone: Boolean(sale) && ["confirmed", "not_fiscal"].includes(sale.fiscal_status),
+    };
+    renderFault();
+  }
+
+  function currentFault() {
+    const fault = state.fault;
+    const name = fault && FAULT_ORDER.find((key) => fault.faults[key]);
+    return name ? Object.assign({ device: name }, fault.faults[name]) : null;
+  }
+
+  function renderFault() {
+    const panel = $("device-fault");
+    const fault = state.fault;
+    panel.hidden = !fault;
+    if (!fault) return;
+    const current = currentFault();
+    panel.dataset.state = current ? "fault" : "ok";
+    panel.dataset.code = current ? current.code : "";
+    panel.setAttribute("aria-busy", fault.busy ? "true" : "false");
+    $("fault-title").textContent = current ? `${T.fault_title}: ${deviceName(current.device)}` : T.fault_resolved;
+    $("fault-kept").hidden = !fault.saleId;
+    $("fault-message").textContent = current ? current.message : "";
+    $("fault-action").textContent = current ? current.action || "" : "";
+    $("fault-action-row").hidden = !current;
+    $("fault-result").textContent = fault.result || "";
+    $("fault-retry").hidden = !fault.saleId || (fault.fiscalDone && !fault.faults.fiscal);
+    $("fault-reprint").hidden = !fault.saleId;
+  }
+
+  /** Run one device action for the faulted sale; ``settle(answer)`` updates the faults. */
+  async function faultAction(button, path, busyText, settle) {
+    const fault = state.fault;
+    if (!fault || !fault.saleId || fault.busy || $(button).hidden) return;
+    fault.busy = true;
+    fault.result = busyText;
+    renderFault();
+    try {
+      settle(fault, await api("POST", path));
+    } catch (error) {
+      fault.result = error.message;
+    } finally {
+      fault.busy = false;
+      if (state.fault === fault) renderFault();
+      refreshStatus();
+    }
+  }
+
+  function retryFiscal() {
+    const fault = state.fault;
+    if (!fault) return;
+    faultAction("fault-retry", `/sales/${fault.saleId}/fiscal/retry`, T.retrying, (shown, answer) => {
+      if (answer.device_fault) {
+        shown.faults.fiscal = answer.device_fault;
+        shown.result = T.still_failing;
+        return;
+      }
+      delete shown.faults.fiscal;
+      delete shown.faults.other;  // a till that could not reach its devices did reach them now
+      shown.fiscalDone = ["confirmed", "not_fiscal"].includes(answer.fiscal_status);
+      shown.result = answer.fiscal_number ? fill(T.fiscal_confirmed, { number: answer.fiscal_number }) : "";
+      if (state.sale && state.sale.id === shown.saleId) {
+        state.sale.fiscal_status = answer.fiscal_status;
+        state.sale.fiscal_number = answer.fiscal_number;
+      }
+    });
+  }
+
+  function reprint() {
+    const fault = state.fault;
+    if (!fault) return;
+    faultAction("fault-reprint", `/sales/${fault.saleId}/receipt/reprint`, T.reprinting, (shown, answer) => {
+      if (!answer.printed) {
+        shown.faults.printer = answer.device_fault;
+        shown.result = T.still_failing;
+        return;
+      }
+      delete shown.faults.printer;
+      delete shown.faults.drawer;
+      shown.result = T.reprinted;
+      // the printer's picture of the receipt exists now
+      if (state.sale && state.sale.id === shown.saleId && !state.basket) showReceipt(state.sale);
+    });
+  }
+
+  /* ---------- a serial scanner's codes, added by the node (server-sent events) ---------- */
+
+  let events = null;
+
+  function listen() {
+    if (events || !state.token || !state.who || typeof EventSource === "undefined") return;
+    const source = new EventSource("/api/v1/terminals/" + encodeURIComponent(state.who.terminal.code) +
+                                   "/events?token=" + encodeURIComponent(state.token));
+    events = source;
+    document.body.dataset.events = "connecting";
+    source.addEventListener("open", () => { document.body.dataset.events = "open"; });
+    source.addEventListener("error", () => {
+      // EventSource reconnects by itself; only a refused stream (e.g. an expired login) stays closed.
+      if (source.readyState === EventSource.CLOSED && events === source) events = null;
+      document.body.dataset.events = source.readyState === EventSource.CLOSED ? "closed" : "connecting";
+    });
+    source.addEventListener("scan", (event) => {
+      const data = JSON.parse(event.data);
+      scans = scans.then(() => scannedByDevice(data));
+    });
+    source.addEventListener("scan_refused", (event) => {
+      const data = JSON.parse(event.data);
+      scans = scans.then(() => {
+        if (!selling()) return;
+        const reason = problemText(data.problem || {}, { status: "", statusText: data.code || "" });
+        showError(fill(T.scanner_refused, { reason }));
+      });
+    });
+  }
+
+  function stopListening() {
+    if (events) events.close();
+    events = null;
+    document.body.dataset.events = "closed";
+  }
+
+  async function scannedByDevice(data) {
+    if (!selling()) return;
+    let basket = data.basket;
+    if (!basket) return;
+    if (state.basket && state.basket.id === basket.id && state.basket.lines.length > basket.lines.length) {
+      // an older picture than the one shown (a typed scan overtook it): ask for the current one
+      try { basket = await api("GET", `/baskets/${basket.id}`); } catch (error) { return; }
+    }
+    if (!state.basket || state.basket.id !== basket.id) {
+      state.sale = null;  // a new sale has started
+      state.fault = null;
+    }
+    state.selected = basket.lines.length ? basket.lines[basket.lines.length - 1].id : null;
+    setBasket(basket);
+    clearError();
+    const line = basket.lines.find((item) => item.id === state.selected);
+    say(line ? fill(T.scanned, { name: line.name }) : "");
   }
 
   /* ---------- keys ---------- */
@@ -775,8 +957,15 @@
       case "F6": event.preventDefault(); if (!dialog) parkOrResume(); break;
       case "F8": event.preventDefault(); if (!dialog) removeLine(); break;
       case "F9": event.preventDefault(); if (!dialog) openDiscount(); break;
+      case "F7": event.preventDefault(); if (!dialog) retryFiscal(); break;
+      case "F10": event.preventDefault(); if (!dialog) reprint(); break;
       case "Escape":
-        if (!dialog) { $("code").value = ""; clearError(); $("code").focus(); }
+        if (!dialog) {
+          $("code").value = "";
+          clearError();
+          if (state.fault && !currentFault() && !state.fault.busy) { state.fault = null; renderFault(); }
+          $("code").focus();
+        }
         break;  // an open dialog closes itself on Esc
       case "ArrowUp":
       case "ArrowDown":
@@ -804,6 +993,8 @@
       scan(code);
     });
     $("logout").addEventListener("click", logOut);
+    $("fault-retry").addEventListener("click", retryFiscal);
+    $("fault-reprint").addEventListener("click", reprint);
     for (const button of document.querySelectorAll("[data-action=logout]")) button.addEventListener("click", logOut);
     for (const button of document.querySelectorAll("[data-action=close]")) {
       button.addEventListener("click", () => button.closest("dialog").close());
