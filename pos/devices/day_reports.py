@@ -52,21 +52,32 @@ def pending_fault(waiting: list[dict]) -> dict:
             "sale_id": waiting[0]["sale_id"]}
 
 
-def fiscal_day_report(db, station: Station) -> dict:
+def next_report_number(printer) -> int | None:
+    """The number the device's next daily report will get, where the protocol tells it (POSNET)."""
+    return printer.last_completed().details.get("daily_report_next")
+
+
+def fiscal_day_report(db, station: Station, earlier: dict | None = None) -> dict:
     """Settle the till's fiscal queue, then run the device's daily report; the outcome (never raises a DeviceError).
 
     ``status``: confirmed (``number`` is the fiscal Z number), not_fiscal (no fiscal device), refused (a sale
-    is still unsettled: nothing was sent) or failed (the device's fault)."""
+    is still unsettled: nothing was sent) or failed (the device's fault).  ``earlier`` is a failed attempt's
+    outcome: if its report went through and only the answer was lost, it is not run a second time."""
     outcome: dict = {"status": "failed", "number": None, "date": None, "totals_by_vat": {}, "device_fault": None}
     with station.lock:
         try:
             printer = station.device("fiscal", force=True)
             if printer is None or not getattr(printer, "fiscal", True):
                 return {**outcome, "status": "not_fiscal"}
+            expected = (earlier or {}).get("next_number")
+            if expected is not None and (next_report_number(printer) or 0) > expected:
+                station.clear("fiscal")
+                return {**earlier, "status": "confirmed", "number": expected, "device_fault": None, "recovered": True}
             FiscalQueue(db, station).run(force=True)
             waiting = unsettled_sales(db, station.terminal_id)
             if waiting:
                 return {**outcome, "status": "refused", "device_fault": pending_fault(waiting), "pending": waiting}
+            outcome["next_number"] = next_report_number(printer)
             report = printer.daily_report()
         except DeviceError as error:
             station.record("fiscal", error)
@@ -85,9 +96,9 @@ def record_outcome(db, report_id, outcome: dict) -> None:
         uow.commit()
 
 
-def run_for(db, station: Station, report_id) -> dict:
+def run_for(db, station: Station, report_id, earlier: dict | None = None) -> dict:
     try:
-        outcome = fiscal_day_report(db, station)
+        outcome = fiscal_day_report(db, station, earlier)
     except Exception:  # a driver bug must not turn a committed day report into an error page
         log.exception("the fiscal daily report of %s failed", station.code)
         outcome = {"status": "failed", "number": None, "date": None, "totals_by_vat": {},
@@ -132,7 +143,8 @@ def retry_for(db, station: Station, report_id, terminal_id) -> dict:
                              field="report_id")
         newer = uow.session.scalar(select(DayReport.id).where(DayReport.terminal_id == terminal_id,
                                                               DayReport.number > report.number).limit(1))
-        done = (report.totals.get(FISCAL_KEY) or {}).get("status") in ("confirmed", "not_fiscal")
+        earlier = report.totals.get(FISCAL_KEY) or {}
+        done = earlier.get("status") in ("confirmed", "not_fiscal")
         body = {"id": str(report.id), "number": report.number}
     if done:
         raise ApiProblem(409, "fiscal-report-done", "report_id: the fiscal daily report of this day is done",
@@ -141,4 +153,4 @@ def retry_for(db, station: Station, report_id, terminal_id) -> dict:
         raise ApiProblem(409, "day-report-superseded",
                          "report_id: a later day report exists; its fiscal daily report covers this day",
                          field="report_id")
-    return {**body, FISCAL_KEY: run_for(db, station, report_id)}
+    return {**body, FISCAL_KEY: run_for(db, station, report_id, earlier)}

@@ -94,3 +94,17 @@ def test_a_till_without_a_fiscal_printer_records_not_fiscal(app, hub, client):
     assert sell(api).get_json()["fiscal_status"] == "not_fiscal"
     body = close_day(api).get_json()
     assert body["fiscal_daily_report"]["status"] == "not_fiscal" and "device_fault" not in body
+
+
+def test_a_daily_report_whose_answer_was_lost_is_not_run_twice(wired, cashier, tmp_path):
+    sale = sell(cashier).get_json()
+    fiscal_emulator(wired).inject("power_loss", on="dailyrep")  # printed, then the printer went dark
+    body = close_day(cashier).get_json()
+    assert body["fiscal_daily_report"]["status"] == "failed" and body["device_fault"]["code"] == "no_reply"
+    assert len(fiscal_memory(tmp_path)["daily_reports"]) == 1
+    retried = cashier.post(f"/api/v1/day-reports/{body['id']}/fiscal").get_json()["fiscal_daily_report"]
+    assert retried["status"] == "confirmed" and retried["number"] == 1 and retried["recovered"] is True
+    memory = fiscal_memory(tmp_path)
+    assert len(memory["daily_reports"]) == 1
+    assert memory["daily_reports"][0]["totals_by_vat"] == fiscalised_totals(wired)
+    assert [r["reference"] for r in memory["receipts"]] == [sale["id"][:30]]
