@@ -27,7 +27,7 @@ run: $(BIN)/.installed translations demo
 	@echo "Cashier page: http://127.0.0.1:5000/  (demo credentials: demo/1234, manager boss/9999)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python -m sync & \
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --worker-class gthread --workers 1 --threads 8 \
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --worker-class gthread --workers 1 --threads 32 \
 		--access-logfile - wsgi:app
 
 test: $(BIN)/.installed translations
