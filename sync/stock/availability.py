@@ -21,7 +21,9 @@ from pos.catalogue.models import Product
 from pos.db import utcnow
 from pos.stock.models import AvailabilityChange, ChannelAvailability, StockLevel
 from pos.stores.models import Location
-from sync.stock.channels import ChannelRule, channel_codes, channel_rule
+from sync.stock.channels import ChannelRule, cached_channel_rule, channel_codes
+
+LOCATIONS = select(Location.id, Location.kind, Location.code, Location.last_heard_at)  # built once
 
 
 @dataclass(frozen=True)
@@ -41,20 +43,25 @@ def spare(level) -> int:
     return max(0, level.on_hand - level.reserved - level.committed - level.safety_stock)
 
 
+def location_weight(freshness: Freshness, horizon: dt.datetime, kind: str, code: str, last_heard_at) -> int:
+    """Percent of its spare stock one location contributes to online channels (horizon: now − stale_seconds)."""
+    if last_heard_at is not None and last_heard_at.tzinfo is None:
+        last_heard_at = last_heard_at.replace(tzinfo=dt.timezone.utc)
+    fresh = (kind == "warehouse"
+             or (freshness.role != "hq" and code == freshness.own_store)
+             or (last_heard_at is not None and last_heard_at >= horizon))
+    return 100 if fresh else freshness.stale_share_percent
+
+
+def stale_horizon(freshness: Freshness, now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(seconds=freshness.stale_seconds)
+
+
 def location_weights(session, freshness: Freshness, now: dt.datetime | None = None) -> dict:
     """Percent of its spare stock each location contributes to online channels right now."""
-    now = now or utcnow()
-    horizon = now - dt.timedelta(seconds=freshness.stale_seconds)
-    weights = {}
-    for location in session.scalars(select(Location)):
-        heard = location.last_heard_at
-        if heard is not None and heard.tzinfo is None:
-            heard = heard.replace(tzinfo=dt.timezone.utc)
-        fresh = (location.kind == "warehouse"
-                 or (freshness.role != "hq" and location.code == freshness.own_store)
-                 or (heard is not None and heard >= horizon))
-        weights[location.id] = 100 if fresh else freshness.stale_share_percent
-    return weights
+    horizon = stale_horizon(freshness, now or utcnow())
+    return {row.id: location_weight(freshness, horizon, row.kind, row.code, row.last_heard_at)
+            for row in session.execute(LOCATIONS)}
 
 
 def serving(rule: ChannelRule, weights: dict) -> dict:
@@ -94,7 +101,7 @@ def channel_availability(session, rule: ChannelRule, weights: dict, product_ids=
 
 def availability_for_skus(session, freshness: Freshness, channel: str, skus: list[str]) -> tuple[list, list]:
     """([{sku, available}], unknown skus) for one channel; raises LookupError for an unknown channel."""
-    rule = channel_rule(session, channel)
+    rule = cached_channel_rule(session, channel)
     if rule is None:
         raise LookupError(channel)
     products = {p.sku: p.id for p in session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus)))}
@@ -114,7 +121,7 @@ def refresh_availability(session, freshness: Freshness, now: dt.datetime | None 
     skus = dict(session.execute(select(Product.id, Product.sku)).all())
     changes = []
     for code in channel_codes(session):
-        rule = channel_rule(session, code)
+        rule = cached_channel_rule(session, code)
         if rule is None:
             continue
         current = channel_availability(session, rule, weights)

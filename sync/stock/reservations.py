@@ -2,20 +2,27 @@
 
 Holding locks the (location, product) level rows of the asked SKUs, computes the channel's ATS from
 those locked rows, and raises ``reserved`` with a guarded UPDATE per row — so concurrent checkouts,
-store sales and transfers can never take the same piece twice."""
+store sales and transfers can never take the same piece twice.
+
+A hold runs for every checkout of every channel, so it is a few prebuilt Core statements: one locked
+read (products, levels and the locations' freshness together) and, on PostgreSQL, one statement that
+raises the levels and writes the reservation, its lines and its first event."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, text, true, update
+from sqlalchemy.orm import make_transient_to_detached
 
 from pos.catalogue.models import Product
 from pos.db import utcnow
+from pos.ids import new_id
 from pos.problems import ApiProblem
 from pos.stock.models import Reservation, ReservationEvent, ReservationLine, StockLevel
-from pos.stock.services import lock_levels, record_movements
-from sync.stock.availability import Freshness, ats, contribution, location_weights, serving
-from sync.stock.channels import channel_rule
+from pos.stock.services import record_movements
+from pos.stores.models import Location
+from sync.stock.availability import Freshness, ats, contribution, location_weight, stale_horizon
+from sync.stock.channels import cached_channel_rule
 
 MAX_TTL_SECONDS = 7 * 24 * 3600
 
@@ -28,11 +35,67 @@ TRANSITIONS = {
     ("committed", "fulfilled"): (0, -1),
 }
 
+_level, _product, _location = StockLevel.__table__, Product.__table__, Location.__table__
+_reservation, _line, _event = Reservation.__table__, ReservationLine.__table__, ReservationEvent.__table__
+_SPARE = _level.c.on_hand - _level.c.reserved - _level.c.committed - _level.c.safety_stock
+_REFERENCE_TAKEN = exists().where(_reservation.c.channel == bindparam("channel"),
+                                  _reservation.c.reference == bindparam("reference")).label("reference_taken")
+
+
+def _locked_levels(some_locations: bool):
+    # Product × location, then the level by its primary key; rows are locked in key order (the order
+    # pos.stock.services.lock_levels uses), so holds and store movements never deadlock.
+    statement = (select(_product.c.sku, _level.c.product_id, _level.c.location_id, _location.c.kind,
+                        _location.c.code, _location.c.last_heard_at, _level.c.on_hand, _level.c.reserved,
+                        _level.c.committed, _level.c.safety_stock, _REFERENCE_TAKEN)
+                 .select_from(_product.join(_location, true())
+                              .join(_level, (_level.c.product_id == _product.c.id)
+                                    & (_level.c.location_id == _location.c.id)))
+                 .where(_product.c.sku.in_(bindparam("skus", expanding=True)))
+                 .order_by(_level.c.location_id, _level.c.product_id)
+                 .with_for_update(of=_level))
+    if some_locations:
+        statement = statement.where(_location.c.id.in_(bindparam("locations", expanding=True)))
+    return statement
+
+
+# Built once: SQLAlchemy statements are costly to build, and a hold runs for every checkout.
+LOCK_LEVELS_ANYWHERE, LOCK_LEVELS_AT = _locked_levels(False), _locked_levels(True)
+PRODUCTS = (select(_product.c.sku, _product.c.id, _REFERENCE_TAKEN)
+            .where(_product.c.sku.in_(bindparam("skus", expanding=True))))
+TAKE = (update(_level).where(_level.c.location_id == bindparam("t_location"),
+                             _level.c.product_id == bindparam("t_product"), _SPARE >= bindparam("t_take"))
+        .values(reserved=_level.c.reserved + bindparam("t_take")))
+INSERT_RESERVATION, INSERT_LINES, INSERT_EVENT = insert(_reservation), insert(_line), insert(_event)
+# PostgreSQL: the guard, the reservation, its lines and its event in one round trip; the answer is the
+# level rows the guard let through (any missing one and the caller's transaction is rolled back).
+HOLD_POSTGRESQL = text("""
+WITH taken AS (
+    UPDATE stock_level AS s SET reserved = s.reserved + t.take
+    FROM unnest(CAST(:locations AS uuid[]), CAST(:products AS uuid[]), CAST(:takes AS bigint[]))
+         AS t(location_id, product_id, take)
+    WHERE s.location_id = t.location_id AND s.product_id = t.product_id
+      AND s.on_hand - s.reserved - s.committed - s.safety_stock >= t.take
+    RETURNING s.location_id, s.product_id),
+  held AS (
+    INSERT INTO reservation (id, channel, reference, status, expires_at, order_id, created_at, updated_at)
+    VALUES (:id, :channel, :reference, 'held', :expires_at, NULL, :now, :now)),
+  lines AS (
+    INSERT INTO reservation_line (id, reservation_id, position, location_id, product_id, sku, quantity)
+    SELECT l.id, :id, l.position, l.location_id, l.product_id, l.sku, l.quantity
+    FROM unnest(CAST(:line_ids AS uuid[]), CAST(:positions AS integer[]), CAST(:locations AS uuid[]),
+                CAST(:products AS uuid[]), CAST(:skus AS varchar[]), CAST(:takes AS bigint[]))
+         AS l(id, position, location_id, product_id, sku, quantity)),
+  event AS (
+    INSERT INTO reservation_event (id, reservation_id, status, detail, at)
+    VALUES (:event_id, :id, 'held', :detail, :now))
+SELECT location_id, product_id FROM taken""")
+
 
 def hold(session, freshness: Freshness, channel: str, reference: str, ttl_seconds: int, lines: list[dict],
          now: dt.datetime | None = None) -> Reservation:
     now = now or utcnow()
-    rule = channel_rule(session, channel)
+    rule = cached_channel_rule(session, channel)
     if rule is None:
         raise ApiProblem(422, "unknown-channel", f"channel: no sales channel {channel!r}", field="channel")
     if not 1 <= ttl_seconds <= MAX_TTL_SECONDS:
@@ -42,58 +105,96 @@ def hold(session, freshness: Freshness, channel: str, reference: str, ttl_second
         if line["sku"] in wanted:
             raise ApiProblem(422, "duplicate-line", f"lines[{index}].sku: listed twice", field=f"lines[{index}].sku")
         wanted[line["sku"]] = line["quantity"]
-    products = {p.sku: p.id for p in session.execute(select(Product.sku, Product.id)
-                                                     .where(Product.sku.in_(list(wanted))))}
+    connection = session.connection()
+    keys = {"skus": list(wanted), "channel": channel, "reference": reference}
+    if rule.location_ids is None:
+        rows = connection.execute(LOCK_LEVELS_ANYWHERE, keys).all()
+    else:
+        rows = connection.execute(LOCK_LEVELS_AT, {**keys, "locations": list(rule.location_ids)}).all()
+    products = {row.sku: row.product_id for row in rows}
+    reference_taken = bool(rows[0].reference_taken) if rows else False
+    if len(products) < len(wanted):
+        # SKUs never stocked at a serving location (or not ours at all): they lock nothing.
+        found = connection.execute(PRODUCTS, {**keys, "skus": [s for s in wanted if s not in products]}).all()
+        products.update((row.sku, row.id) for row in found)
+        reference_taken = reference_taken or any(row.reference_taken for row in found)
     for index, sku in enumerate(wanted):
         if sku not in products:
             raise ApiProblem(422, "unknown-sku", f"lines[{index}].sku: no product {sku!r}", field=f"lines[{index}].sku")
-    if session.scalar(select(Reservation.id).where(Reservation.channel == channel,
-                                                   Reservation.reference == reference)) is not None:
+    if reference_taken:
         raise ApiProblem(409, "reference-taken", f"reference: {channel} already has a reservation {reference!r}",
                          field="reference")
-    locations = serving(rule, location_weights(session, freshness, now))
-    levels = lock_levels(session, [(lid, pid) for lid in locations for pid in products.values()],
-                         create_missing=False)
+    plan, short = _plan(rows, rule, freshness, now, wanted)
+    if short:
+        raise ApiProblem(409, "insufficient-stock",
+                         "lines: not enough available for " + ", ".join(s["sku"] for s in short),
+                         field="lines", title="Insufficient stock", short=short)
+    reservation_id, expires_at, detail = new_id(), now + dt.timedelta(seconds=ttl_seconds), f"ttl {ttl_seconds}s"
+    if connection.dialect.name == "postgresql":
+        taken = connection.execute(HOLD_POSTGRESQL, {
+            "id": reservation_id, "channel": channel, "reference": reference, "expires_at": expires_at, "now": now,
+            "event_id": new_id(), "detail": detail, "line_ids": [new_id() for _ in plan],
+            "positions": list(range(1, len(plan) + 1)), "locations": [p[1] for p in plan],
+            "products": [p[2] for p in plan], "skus": [p[0] for p in plan], "takes": [p[3] for p in plan]}).all()
+        _all_taken(plan, {(row.location_id, row.product_id) for row in taken}, wanted)
+    else:
+        connection.execute(INSERT_RESERVATION, {"id": reservation_id, "channel": channel, "reference": reference,
+                                                "status": "held", "expires_at": expires_at, "order_id": None,
+                                                "created_at": now, "updated_at": now})
+        taken = set()
+        for sku, location_id, product_id, take in plan:
+            if connection.execute(TAKE, {"t_location": location_id, "t_product": product_id,
+                                         "t_take": take}).rowcount == 1:
+                taken.add((location_id, product_id))
+        _all_taken(plan, taken, wanted)
+        connection.execute(INSERT_LINES, [
+            {"id": new_id(), "reservation_id": reservation_id, "position": position, "location_id": location_id,
+             "product_id": product_id, "sku": sku, "quantity": take}
+            for position, (sku, location_id, product_id, take) in enumerate(plan, start=1)])
+        connection.execute(INSERT_EVENT, {"id": new_id(), "reservation_id": reservation_id, "status": "held",
+                                          "at": now, "detail": detail})
+    # The caller gets the row as written, known to its session without reading it back.
+    reservation = Reservation(id=reservation_id, channel=channel, reference=reference, status="held",
+                              expires_at=expires_at, order_id=None, created_at=now, updated_at=now)
+    make_transient_to_detached(reservation)
+    session.add(reservation)
+    return reservation
+
+
+def _plan(rows, rule, freshness: Freshness, now: dt.datetime, wanted: dict) -> tuple[list, list]:
+    """([(sku, location_id, product_id, take)], [short lines]) from the locked level rows."""
+    horizon = stale_horizon(freshness, now)
+    weights, by_sku = {}, {}
+    for row in rows:
+        if row.location_id not in weights:
+            weights[row.location_id] = location_weight(freshness, horizon, row.kind, row.code, row.last_heard_at)
+        if weights[row.location_id] > 0 and (rule.location_ids is None or row.location_id in rule.location_ids):
+            by_sku.setdefault(row.sku, []).append(row)
     short, plan = [], []
     for sku, quantity in wanted.items():
-        rows = [levels[(lid, products[sku])] for lid in locations if (lid, products[sku]) in levels]
-        available = ats(sum(contribution(row, locations[row.location_id]) for row in rows), rule)
+        rows = by_sku.get(sku, [])
+        available = ats(sum(contribution(row, weights[row.location_id]) for row in rows), rule)
         if quantity > available:
             short.append({"sku": sku, "requested": quantity, "available": available})
             continue
         # Take from the locations with the most to spare first, so one store is not emptied by the web.
         left = quantity
-        for row in sorted(rows, key=lambda r: -contribution(r, locations[r.location_id])):
-            take = min(left, contribution(row, locations[row.location_id]))
+        for row in sorted(rows, key=lambda r: -contribution(r, weights[r.location_id])):
+            take = min(left, contribution(row, weights[row.location_id]))
             if take > 0:
-                plan.append((sku, row.location_id, products[sku], take))
+                plan.append((sku, row.location_id, row.product_id, take))
                 left -= take
             if not left:
                 break
-    if short:
-        raise ApiProblem(409, "insufficient-stock",
-                         "lines: not enough available for " + ", ".join(s["sku"] for s in short),
-                         field="lines", title="Insufficient stock", short=short)
-    reservation = Reservation(channel=channel, reference=reference, status="held", created_at=now, updated_at=now,
-                              expires_at=now + dt.timedelta(seconds=ttl_seconds))
-    session.add(reservation)
-    session.flush()
-    for sku, location_id, product_id, take in plan:
-        # The guard repeats the lock's arithmetic in SQL: a piece is never promised twice.
-        moved = session.execute(update(StockLevel).where(
-            StockLevel.location_id == location_id, StockLevel.product_id == product_id,
-            StockLevel.on_hand - StockLevel.reserved - StockLevel.committed - StockLevel.safety_stock >= take)
-            .values(reserved=StockLevel.reserved + take)).rowcount
-        if moved != 1:
+    return plan, short
+
+
+def _all_taken(plan: list, taken: set, wanted: dict) -> None:
+    # The guard repeats the lock's arithmetic in SQL: a piece is never promised twice.
+    for sku, location_id, product_id, _take in plan:
+        if (location_id, product_id) not in taken:
             raise ApiProblem(409, "insufficient-stock", f"lines: {sku} was taken meanwhile", field="lines",
                              title="Insufficient stock", short=[{"sku": sku, "requested": wanted[sku], "available": 0}])
-    session.execute(insert(ReservationLine), [
-        {"reservation_id": reservation.id, "position": position, "location_id": location_id,
-         "product_id": product_id, "sku": sku, "quantity": take}
-        for position, (sku, location_id, product_id, take) in enumerate(plan, start=1)])
-    session.add(ReservationEvent(reservation_id=reservation.id, status="held", at=now,
-                                 detail=f"ttl {ttl_seconds}s"))
-    return reservation
 
 
 def get_reservation(session, reservation_id) -> Reservation:
