@@ -6,12 +6,13 @@ is locked first, so two pushes from the same store (a worker and an operator's `
 turns instead of both applying the same batch."""
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from pos.customers.services import customer_json, erase, upsert_from_store
 from pos.db import utcnow
 from pos.feed.services import record_change
 from pos.stores.models import AppliedChange, StoreContact
+from sync.replication import bulk
 from sync.replication.apply_facts import apply_day_report, apply_return, apply_shift, apply_stock
 from sync.replication.apply_sales import apply_sales
 from sync.replication.references import References, as_uuid
@@ -19,6 +20,7 @@ from sync.replication.references import References, as_uuid
 # Facts are applied in this order within a batch: what a sale points at comes first, what closes a shift last.
 ORDER = ("customer", "sale", "return", "stock_movement", "shift", "day_report")
 OWNED_BY_STORE = ("sale", "return", "shift", "day_report")
+APPLIED = (AppliedChange.__table__, ("location_id", "seq", "entity", "entity_id", "applied_at"))
 
 
 class BatchRefused(Exception):
@@ -46,7 +48,7 @@ def apply_batch(session, location, changes: list[dict]) -> dict:
                                                    f"this token is {location.code}'s")
     seqs = [change["seq"] for change in changes]
     done = set(session.scalars(select(AppliedChange.seq).where(AppliedChange.location_id == location.id,
-                                                               AppliedChange.seq.in_(seqs))))
+                                                               bulk.among(session, AppliedChange.seq, seqs))))
     fresh, seen = [], set(done)
     for change in changes:
         if change["seq"] not in seen:
@@ -72,10 +74,7 @@ def apply_batch(session, location, changes: list[dict]) -> dict:
             for change in group:
                 handler(session, refs, change["payload"])
     now = utcnow()
-    if fresh:
-        session.connection().execute(insert(AppliedChange.__table__), [
-            {"location_id": location.id, "seq": c["seq"], "entity": c["entity"], "entity_id": c["entity_id"][:36],
-             "applied_at": now} for c in fresh])
+    bulk.write(session, *APPLIED, [(location.id, c["seq"], c["entity"], c["entity_id"][:36], now) for c in fresh])
     contact.applied_through = max(contact.applied_through or 0, max(seqs, default=0))
     contact.changes_applied = (contact.changes_applied or 0) + len(fresh)
     contact.last_push_at = contact.last_seen_at = location.last_heard_at = now

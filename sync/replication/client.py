@@ -42,6 +42,10 @@ class HqClient:
     def push(self, changes: list[dict]) -> dict:
         return self._call("POST", "/api/v1/sync/push", json={"changes": changes})
 
+    def push_body(self, body: bytes) -> dict:
+        """push() for a request already encoded ({"changes": [...]} as JSON)."""
+        return self._call("POST", "/api/v1/sync/push", data=body, headers={"Content-Type": "application/json"})
+
     def changes(self, after: int, limit: int) -> dict:
         return self._call("GET", "/api/v1/sync/changes", params={"after": after, "limit": limit})
 

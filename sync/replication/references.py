@@ -19,6 +19,7 @@ from pos.shifts.models import Shift
 from pos.staff.models import Cashier
 from pos.stores.models import Terminal
 from pos.text import search_key
+from sync.replication.bulk import among
 
 
 def as_uuid(value) -> uuid.UUID:
@@ -32,7 +33,7 @@ class References:
 
     def terminals(self, codes: set[str]) -> dict[str, uuid.UUID]:
         found = dict(self.session.execute(select(Terminal.code, Terminal.id).where(
-            Terminal.location_id == self.location.id, Terminal.code.in_(codes))).all())
+            Terminal.location_id == self.location.id, among(self.session, Terminal.code, codes))).all())
         missing = [{"id": new_id(), "location_id": self.location.id, "code": code,
                     "language": country_rules(self.location.country).language, "last_receipt_number": 0,
                     "last_day_report_number": 0, "printer_url": "", "fiscal_url": "", "display_url": "",
@@ -44,11 +45,14 @@ class References:
 
     def products(self, lines: list[dict], currency: str) -> dict[uuid.UUID, uuid.UUID]:
         """The store's product id → HQ's product id (the same id, or HQ's product with that SKU)."""
-        wanted = {as_uuid(line["product_id"]): line for line in lines}
-        mapping = {pid: pid for pid in self.session.scalars(select(Product.id).where(Product.id.in_(wanted)))}
+        by_text = {str(line["product_id"]): line for line in lines}  # a batch names the same few products often
+        wanted = {as_uuid(text): line for text, line in by_text.items()}
+        mapping = {pid: pid for pid in self.session.scalars(
+            select(Product.id).where(among(self.session, Product.id, wanted)))}
         by_sku = {line["sku"]: pid for pid, line in wanted.items() if pid not in mapping}
         if by_sku:
-            for sku, hq_id in self.session.execute(select(Product.sku, Product.id).where(Product.sku.in_(by_sku))):
+            for sku, hq_id in self.session.execute(
+                    select(Product.sku, Product.id).where(among(self.session, Product.sku, by_sku))):
                 mapping[by_sku[sku]] = hq_id
         stand_ins = [{"id": pid, "sku": line["sku"], "name": line["name"], "search_name": search_key(line["name"]),
                       "unit": line["unit"], "vat_group": line["vat_group"], "price": line["unit_price"],
@@ -61,7 +65,7 @@ class References:
 
     def cashiers(self, ids: set) -> None:
         ids = {as_uuid(i) for i in ids}
-        known = set(self.session.scalars(select(Cashier.id).where(Cashier.id.in_(ids))))
+        known = set(self.session.scalars(select(Cashier.id).where(among(self.session, Cashier.id, ids))))
         stand_ins = [{"id": i, "login": f"{self.location.code}:{i}", "name": f"cashier of {self.location.code}",
                       "role": "cashier", "pin_hash": "!", "failed_pins": 0, "active": False}
                      for i in sorted(ids - known, key=str)]
@@ -72,7 +76,7 @@ class References:
         ids = {as_uuid(i) for i in ids if i}
         if not ids:
             return
-        known = set(self.session.scalars(select(Customer.id).where(Customer.id.in_(ids))))
+        known = set(self.session.scalars(select(Customer.id).where(among(self.session, Customer.id, ids))))
         now = utcnow()
         stand_ins = [{"id": i, "name": "", "origin": f"store:{self.location.code}", "created_at": now,
                       "updated_at": now, "marketing_email": False, "marketing_sms": False}
@@ -83,7 +87,7 @@ class References:
     def shifts(self, specs: dict) -> None:
         """specs: shift id → (terminal id, cashier id, currency, first seen at).  An unknown shift is open
         at the store; its close (with the count) arrives later and fills it in."""
-        known = set(self.session.scalars(select(Shift.id).where(Shift.id.in_(specs))))
+        known = set(self.session.scalars(select(Shift.id).where(among(self.session, Shift.id, specs))))
         stand_ins = [{"id": sid, "terminal_id": t, "cashier_id": c, "currency": cur, "status": "open",
                       "opening_float": 0, "opened_at": at}
                      for sid, (t, c, cur, at) in specs.items() if sid not in known]
