@@ -37,12 +37,14 @@ def _replication():
 
 
 def _stock_jobs() -> list[Job]:
+    from sync.channels.push import one_publisher
     from sync.stock.jobs import expire_reservations, publish_availability
     from sync.webhooks.jobs import deliver_webhooks, queue_feed_events
     online = ("hq", "standalone")  # where the web-shop API runs
     return [
         Job("expire_reservations", expire_reservations, seconds=30, roles=online),
-        Job("publish_availability", publish_availability, seconds=10, roles=online),
+        # The channel push round publishes too (every second); the lock keeps the two from racing.
+        Job("publish_availability", one_publisher(publish_availability), seconds=10, roles=online),
         Job("queue_feed_events", queue_feed_events, seconds=10, roles=online),
         Job("deliver_webhooks", deliver_webhooks, seconds=10, roles=online),
     ]

@@ -8,7 +8,9 @@ again next round with whatever is wanted by then; a channel that still fails aft
 retries (429 with Retry-After, 5xx, timeouts) rests in back-off and is skipped until its time."""
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -30,6 +32,20 @@ FEED_LOOKBACK = 500
 FEED_ROWS_PER_ROUND = 20_000
 LISTINGS_PER_ROUND = 5_000
 STALE = "COMPARE_QUANTITY_STALE"
+
+# The push round and the stock job both publish the availability feed; two publishers at once would
+# race to insert the same channel_availability rows on PostgreSQL.  The worker is one process, so one
+# lock makes them take turns.
+PUBLISHING = threading.Lock()
+
+
+def one_publisher(publish):
+    """Wrap a feed-publishing job so it never runs beside the push round's own publishing."""
+    @functools.wraps(publish)
+    def run(app):
+        with PUBLISHING:
+            return publish(app)
+    return run
 
 
 def take_feed(session, channel: str) -> int:
@@ -129,7 +145,8 @@ def push_round(app, refresh: bool = True) -> list[dict]:
     if not channels:
         return []
     if refresh:
-        publish_availability(app)
+        with PUBLISHING:
+            publish_availability(app)
     with app.extensions["pos.db"].unit_of_work() as uow:
         for channel in channels:
             take_feed(uow.session, channel)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy.exc import IntegrityError
+
 from pos.db import utcnow
 from sync.channels.models import ChannelState
 
@@ -10,9 +12,14 @@ from sync.channels.models import ChannelState
 def channel_state(session, channel: str, create: bool = True) -> ChannelState | None:
     state = session.get(ChannelState, channel)
     if state is None and create:
-        state = ChannelState(channel=channel, feed_seq=0, consecutive_failures=0, pushed_total=0, orders_total=0)
-        session.add(state)
-        session.flush()
+        # The push, pull and reconcile jobs may all meet a channel for the first time at once.
+        try:
+            with session.begin_nested():
+                session.add(ChannelState(channel=channel, feed_seq=0, consecutive_failures=0, pushed_total=0,
+                                         orders_total=0))
+        except IntegrityError:
+            pass
+        state = session.get(ChannelState, channel)
     return state
 
 
