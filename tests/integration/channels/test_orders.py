@@ -11,7 +11,7 @@ from pos.customers.models import Customer, CustomerEvent
 from pos.stock.models import Reservation, StockLevel
 from pos.stock.services import record_movements
 from pos.stores.models import Location
-from sync.channels.models import ChannelIncident, ChannelState, MarketplaceOrder
+from sync.channels.models import ChannelState, MarketplaceOrder
 from sync.channels.orders import pull_round
 from sync.channels.push import push_round
 from sync.webhooks.models import WebhookDelivery
