@@ -15,6 +15,7 @@ from pos.stores.models import AppliedChange, StoreContact
 from sync.replication import bulk
 from sync.replication.apply_facts import apply_day_report, apply_return, apply_shift, apply_stock
 from sync.replication.apply_sales import apply_sales
+from sync.replication.checks import CHECKS
 from sync.replication.references import References, as_uuid
 
 # Facts are applied in this order within a batch: what a sale points at comes first, what closes a shift last.
@@ -50,10 +51,12 @@ def apply_batch(session, location, changes: list[dict]) -> dict:
     done = set(session.scalars(select(AppliedChange.seq).where(AppliedChange.location_id == location.id,
                                                                bulk.among(session, AppliedChange.seq, seqs))))
     fresh, seen = [], set(done)
-    for change in changes:
+    for index, change in enumerate(changes):
         if change["seq"] not in seen:
             seen.add(change["seq"])
             fresh.append(change)
+            if check := CHECKS.get(change["entity"]):
+                check(change["payload"], f"changes[{index}].payload")
     refs = References(session, location)
     by_entity: dict[str, list[dict]] = {}
     for change in fresh:

@@ -14,6 +14,7 @@ from pos.stores.auth import require_store
 from pos.stores.publish import STORE_VISIBLE
 from sync.replication.apply import BatchRefused, apply_batch, lock_contact
 from sync.replication.apply_facts import MissingFact
+from sync.replication.checks import InvalidPayload
 
 api = APIBlueprint("sync_hq", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="sync")])
 
@@ -49,6 +50,8 @@ def push(body: PushIn):
             return apply_batch(session, location, changes)
         except BatchRefused as exc:
             raise ApiProblem(exc.status, exc.slug, exc.detail, field="changes") from None
+        except InvalidPayload as exc:
+            raise ApiProblem(422, "invalid-change", str(exc), field=exc.field) from None
         except MissingFact as exc:
             raise ApiProblem(409, "missing-fact", f"changes: {exc}", field="changes") from None
     return run(work, auth=False)
