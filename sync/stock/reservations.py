@@ -4,14 +4,16 @@ Holding locks the (location, product) level rows of the asked SKUs, computes the
 those locked rows, and raises ``reserved`` with a guarded UPDATE per row — so concurrent checkouts,
 store sales and transfers can never take the same piece twice.
 
-A hold runs for every checkout of every channel, so it is a few prebuilt Core statements: one locked
-read (products, levels and the locations' freshness together) and, on PostgreSQL, one statement that
-raises the levels and writes the reservation, its lines and its first event."""
+A hold runs for every checkout of every channel, so it is few statements, built once: one locked read
+(products, levels and the locations' freshness together) and, on PostgreSQL, one statement that raises
+the levels and writes the reservation, its lines and its first event (elsewhere one per table)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from sqlalchemy import bindparam, exists, insert, select, text, true, update
+from psycopg.rows import namedtuple_row
+from sqlalchemy import bindparam, exists, insert, select, true, update
 from sqlalchemy.orm import make_transient_to_detached
 
 from pos.catalogue.models import Product
@@ -67,29 +69,56 @@ TAKE = (update(_level).where(_level.c.location_id == bindparam("t_location"),
                              _level.c.product_id == bindparam("t_product"), _SPARE >= bindparam("t_take"))
         .values(reserved=_level.c.reserved + bindparam("t_take")))
 INSERT_RESERVATION, INSERT_LINES, INSERT_EVENT = insert(_reservation), insert(_line), insert(_event)
-# PostgreSQL: the guard, the reservation, its lines and its event in one round trip; the answer is the
-# level rows the guard let through (any missing one and the caller's transaction is rolled back).
-HOLD_POSTGRESQL = text("""
-WITH taken AS (
-    UPDATE stock_level AS s SET reserved = s.reserved + t.take
-    FROM unnest(CAST(:locations AS uuid[]), CAST(:products AS uuid[]), CAST(:takes AS bigint[]))
-         AS t(location_id, product_id, take)
-    WHERE s.location_id = t.location_id AND s.product_id = t.product_id
-      AND s.on_hand - s.reserved - s.committed - s.safety_stock >= t.take
+# PostgreSQL runs the hold as two statements of its own SQL, straight on the driver's connection (the
+# session's, in its transaction): SQLAlchemy's per-execution work would cost as much as the database's.
+# The text depends only on the number of SKUs, locations and lines, so psycopg prepares each shape
+# once per connection; plain placeholders, because adapting arrays costs more than the rest.
+@functools.lru_cache(maxsize=256)
+def _lock_levels_sql(skus: int, locations: int | None) -> str:
+    at = "true" if locations is None else f"l.id IN ({', '.join(['%s'] * locations)})" if locations else "false"
+    return f"""
+SELECT p.sku, s.product_id, s.location_id, l.kind, l.code, l.last_heard_at,
+       s.on_hand, s.reserved, s.committed, s.safety_stock,
+       EXISTS (SELECT FROM reservation r WHERE r.channel = %s AND r.reference = %s) AS reference_taken
+FROM product p JOIN location l ON {at}
+JOIN stock_level s ON s.product_id = p.id AND s.location_id = l.id
+WHERE p.sku IN ({', '.join(['%s'] * skus)})
+ORDER BY s.location_id, s.product_id
+FOR UPDATE OF s"""
+
+
+@functools.lru_cache(maxsize=64)
+def _hold_sql(lines: int) -> str:
+    """The guard, the reservation, its lines and its event in one round trip; the answer is the level rows
+    the guard let through (any missing one and the caller's transaction is rolled back).
+
+    Parameters: per line (location, product, take); the reservation (id, channel, reference, expires_at,
+    now); per line (line id, position, location, product, sku, quantity); the event (id, detail, now)."""
+    takes = ", ".join(["(%s::uuid, %s::uuid, %s::bigint)"] * lines)
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * lines)
+    return f"""
+WITH wanted (location_id, product_id, take) AS (VALUES {takes}),
+  taken AS (
+    UPDATE stock_level AS s SET reserved = s.reserved + w.take
+    FROM wanted AS w
+    WHERE s.location_id = w.location_id AND s.product_id = w.product_id
+      AND s.on_hand - s.reserved - s.committed - s.safety_stock >= w.take
     RETURNING s.location_id, s.product_id),
   held AS (
     INSERT INTO reservation (id, channel, reference, status, expires_at, order_id, created_at, updated_at)
-    VALUES (:id, :channel, :reference, 'held', :expires_at, NULL, :now, :now)),
+    VALUES (%s, %s, %s, 'held', %s, NULL, %s, %s)),
   lines AS (
     INSERT INTO reservation_line (id, reservation_id, position, location_id, product_id, sku, quantity)
-    SELECT l.id, :id, l.position, l.location_id, l.product_id, l.sku, l.quantity
-    FROM unnest(CAST(:line_ids AS uuid[]), CAST(:positions AS integer[]), CAST(:locations AS uuid[]),
-                CAST(:products AS uuid[]), CAST(:skus AS varchar[]), CAST(:takes AS bigint[]))
-         AS l(id, position, location_id, product_id, sku, quantity)),
+    VALUES {rows}),
   event AS (
-    INSERT INTO reservation_event (id, reservation_id, status, detail, at)
-    VALUES (:event_id, :id, 'held', :detail, :now))
-SELECT location_id, product_id FROM taken""")
+    INSERT INTO reservation_event (id, reservation_id, status, detail, at) VALUES (%s, %s, 'held', %s, %s))
+SELECT location_id, product_id FROM taken"""
+
+
+def _driver_rows(connection, sql: str, parameters: list) -> list:
+    with connection.connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
+        cursor.execute(sql, parameters)
+        return cursor.fetchall()
 
 
 def hold(session, freshness: Freshness, channel: str, reference: str, ttl_seconds: int, lines: list[dict],
@@ -106,11 +135,16 @@ def hold(session, freshness: Freshness, channel: str, reference: str, ttl_second
             raise ApiProblem(422, "duplicate-line", f"lines[{index}].sku: listed twice", field=f"lines[{index}].sku")
         wanted[line["sku"]] = line["quantity"]
     connection = session.connection()
+    on_postgresql = connection.dialect.name == "postgresql"
     keys = {"skus": list(wanted), "channel": channel, "reference": reference}
-    if rule.location_ids is None:
-        rows = connection.execute(LOCK_LEVELS_ANYWHERE, keys).all()
+    if rule.location_ids is not None:
+        keys["locations"] = list(rule.location_ids)
+    if on_postgresql:
+        rows = _driver_rows(connection, _lock_levels_sql(len(wanted), None if rule.location_ids is None
+                                                         else len(rule.location_ids)),
+                            [channel, reference, *keys.get("locations", ()), *wanted])
     else:
-        rows = connection.execute(LOCK_LEVELS_AT, {**keys, "locations": list(rule.location_ids)}).all()
+        rows = connection.execute(LOCK_LEVELS_ANYWHERE if rule.location_ids is None else LOCK_LEVELS_AT, keys).all()
     products = {row.sku: row.product_id for row in rows}
     reference_taken = bool(rows[0].reference_taken) if rows else False
     if len(products) < len(wanted):
@@ -130,12 +164,14 @@ def hold(session, freshness: Freshness, channel: str, reference: str, ttl_second
                          "lines: not enough available for " + ", ".join(s["sku"] for s in short),
                          field="lines", title="Insufficient stock", short=short)
     reservation_id, expires_at, detail = new_id(), now + dt.timedelta(seconds=ttl_seconds), f"ttl {ttl_seconds}s"
-    if connection.dialect.name == "postgresql":
-        taken = connection.execute(HOLD_POSTGRESQL, {
-            "id": reservation_id, "channel": channel, "reference": reference, "expires_at": expires_at, "now": now,
-            "event_id": new_id(), "detail": detail, "line_ids": [new_id() for _ in plan],
-            "positions": list(range(1, len(plan) + 1)), "locations": [p[1] for p in plan],
-            "products": [p[2] for p in plan], "skus": [p[0] for p in plan], "takes": [p[3] for p in plan]}).all()
+    if on_postgresql:
+        parameters = [value for _sku, location_id, product_id, take in plan
+                      for value in (location_id, product_id, take)]
+        parameters += [reservation_id, channel, reference, expires_at, now, now]
+        for position, (sku, location_id, product_id, take) in enumerate(plan, start=1):
+            parameters += [new_id(), reservation_id, position, location_id, product_id, sku, take]
+        parameters += [new_id(), reservation_id, detail, now]
+        taken = _driver_rows(connection, _hold_sql(len(plan)), parameters)
         _all_taken(plan, {(row.location_id, row.product_id) for row in taken}, wanted)
     else:
         connection.execute(INSERT_RESERVATION, {"id": reservation_id, "channel": channel, "reference": reference,
