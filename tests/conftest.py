@@ -35,13 +35,11 @@ def migrate(url: str) -> None:
     command.upgrade(config, "head")
 
 
-def _postgres_database(worker: str) -> str:
-    """A fresh database for this test session (and xdist worker), migrated to head."""
+def fresh_postgres_database(name: str, why: str = "") -> str:
+    """Database ``name`` on the test server, dropped and made anew, migrated to head."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
 
-    # One database per pytest process, so parallel runs never drop each other's tables.
-    name = f"pos_test_{worker}_{os.getpid()}"
     try:
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
@@ -51,10 +49,24 @@ def _postgres_database(worker: str) -> str:
     except OperationalError as exc:
         if os.environ.get("POS_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL is required here (POS_REQUIRE_POSTGRES=1) but unreachable: {exc}")
-        pytest.skip(f"no PostgreSQL server reachable at {PG_ADMIN_URL}")
+        pytest.skip(f"no PostgreSQL server reachable at {PG_ADMIN_URL}{why}")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     migrate(url)
     return url
+
+
+def drop_postgres_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _postgres_database(worker: str) -> str:
+    # One database per pytest process, so parallel runs never drop each other's tables.
+    return fresh_postgres_database(f"pos_test_{worker}_{os.getpid()}")
 
 
 @pytest.fixture(scope="session")
@@ -73,11 +85,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 def postgres_url(worker_id_safe):
     url = _postgres_database(worker_id_safe)
     yield url
-    from sqlalchemy import create_engine, text
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
+    drop_postgres_database(url.rsplit("/", 1)[1])
 
 
 def _truncate_postgres(url: str) -> None:

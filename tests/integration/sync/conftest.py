@@ -6,36 +6,19 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
-from tests.conftest import PG_ADMIN_URL, migrate
+from tests.conftest import drop_postgres_database, fresh_postgres_database, migrate
 from tests.integration.sync.chain import Node, flask, node_env
 
 PRODUCTS = 20
 
 
 def _hq_database(name: str) -> str:
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    except OperationalError as exc:
-        if os.environ.get("POS_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required here (POS_REQUIRE_POSTGRES=1) but unreachable: {exc}")
-        pytest.skip(f"no PostgreSQL server reachable at {PG_ADMIN_URL}: HQ runs on PostgreSQL")
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    migrate(url)
-    return url
+    return fresh_postgres_database(name, ": HQ runs on PostgreSQL")
 
 
 def _drop(name: str) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_postgres_database(name)
 
 
 def seed_hq(url: str, tmp) -> None:
