@@ -30,7 +30,8 @@ class StockLevel(Base):
 
     __tablename__ = "stock_level"
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id"), primary_key=True)
-    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("product.id"), primary_key=True)
+    # indexed on its own: reservations and availability look a SKU up across every location
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("product.id"), primary_key=True, index=True)
     on_hand: Mapped[int] = mapped_column(Quantity, default=0)
     reserved: Mapped[int] = mapped_column(Quantity, default=0, server_default="0")
     committed: Mapped[int] = mapped_column(Quantity, default=0, server_default="0")
