@@ -108,3 +108,39 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+
+_FAST_INSERTS: dict = {}
+
+
+def fast_insert(connection, table, rows: list[dict]) -> None:
+    """INSERT rows (dicts with the same keys) on the driver's cursor, skipping SQLAlchemy's per-call work.
+
+    For the few inserts every sale makes: the statement and each column's bind processing (UUIDs,
+    timestamps, JSON, per dialect) are prepared once, then the driver's executemany does the rest.
+    The caller's transaction must have begun (any earlier statement on ``connection`` begins it)."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    columns = tuple(rows[0])
+    key = (dialect.name, table.name, columns)
+    plan = _FAST_INSERTS.get(key)
+    if plan is None:
+        from sqlalchemy import bindparam, insert
+
+        compiled = insert(table).values({name: bindparam(name) for name in columns}).compile(dialect=dialect)
+        processors = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in columns]
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        plan = _FAST_INSERTS[key] = (str(compiled), processors, order)
+    sql, processors, order = plan
+    converted = [{name: (process(row[name]) if process else row[name]) for name, process in processors}
+                 for row in rows]
+    if order is not None:
+        params = [tuple(row[name] for name in order) for row in converted]
+    else:
+        params = converted
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(sql, params)
+    finally:
+        cursor.close()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from pos.customers.models import Customer
 from pos.customers.services import record_interaction
-from pos.db import utcnow
+from pos.db import fast_insert, utcnow
 from pos.dispatch.models import Delivery
 from pos.dispatch.services import deliver_home, shop_today
 from pos.feed.services import record_change
@@ -35,8 +35,6 @@ OPEN_SHIFT = select(_shift.c.id).where(_shift.c.terminal_id == bindparam("s_term
 NEXT_RECEIPT = (update(_terminal).where(_terminal.c.id == bindparam("t_id"))
                 .values(last_receipt_number=_terminal.c.last_receipt_number + 1)
                 .returning(_terminal.c.last_receipt_number))
-INSERT_SALE, INSERT_LINES, INSERT_VAT, INSERT_TENDERS = insert(_sale), insert(_line), insert(_vat), insert(_tender)
-INSERT_CASH = insert(CashMovement.__table__)
 
 
 def request_fingerprint(payload: dict) -> str:
@@ -114,14 +112,14 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
            for letter, (rate, gross, amount) in totals.vat.items()]
     tenders = [{"id": new_id(), "sale_id": sale_id, "position": position, "method": p.method, "amount": p.amount,
                 "reference": p.reference or "", "refunded": 0} for position, p in enumerate(payments, start=1)]
-    connection.execute(INSERT_SALE, [sale])
-    connection.execute(INSERT_LINES, lines)
-    connection.execute(INSERT_VAT, vat)
-    connection.execute(INSERT_TENDERS, tenders)
+    fast_insert(connection, _sale, [sale])
+    fast_insert(connection, _line, lines)
+    fast_insert(connection, _vat, vat)
+    fast_insert(connection, _tender, tenders)
     record_movements(session, till.location.id, [(line["product_id"], -line["quantity"]) for line in lines],
                      "sale", sale_id)
     if settlement.cash_taken:
-        connection.execute(INSERT_CASH, [{"id": new_id(), "shift_id": shift_id, "kind": "sale",
+        fast_insert(connection, CashMovement.__table__, [{"id": new_id(), "shift_id": shift_id, "kind": "sale",
                                                 "amount": settlement.cash_taken, "reason": "",
                                                 "reference_id": sale_id, "created_at": now}])
     document = _document(sale, lines, vat, tenders, till.location.code, till.terminal.code)

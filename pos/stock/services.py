@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pos.db import utcnow
+from pos.db import fast_insert, utcnow
 from pos.ids import new_id
 from pos.stock.models import StockLevel, StockMovement
 
@@ -39,7 +39,7 @@ def record_movements(session, location_id, movements: list[tuple], reason: str, 
     if not rows:
         return []
     connection = session.connection()
-    connection.execute(insert(_MOVEMENTS), rows)
+    fast_insert(connection, _MOVEMENTS, rows)
     totals: dict = {}
     for row in rows:
         totals[row["product_id"]] = totals.get(row["product_id"], 0) + row["quantity"]
@@ -50,6 +50,14 @@ def record_movements(session, location_id, movements: list[tuple], reason: str, 
     return rows
 
 
+# Built once: it runs on every sale.
+_PROMISED_SHORT = (select(_LEVELS.c.product_id).where(
+    _LEVELS.c.location_id == bindparam("location_id"),
+    _LEVELS.c.product_id.in_(bindparam("product_ids", expanding=True)),
+    _LEVELS.c.reserved + _LEVELS.c.committed > 0,
+    _LEVELS.c.on_hand < _LEVELS.c.reserved + _LEVELS.c.committed).limit(1))
+
+
 def _refuse_promised(connection, location_id, product_ids) -> None:
     """A till may sell below zero while nothing is promised (goods not booked in yet happen), but never
     pieces reserved or committed to online orders: the reservation guard's arithmetic, checked on the
@@ -58,14 +66,10 @@ def _refuse_promised(connection, location_id, product_ids) -> None:
         return
     from pos.problems import ApiProblem
 
-    short = connection.execute(select(_LEVELS.c.product_id, _LEVELS.c.on_hand, _LEVELS.c.reserved,
-                                      _LEVELS.c.committed).where(
-        _LEVELS.c.location_id == location_id, _LEVELS.c.product_id.in_(product_ids),
-        _LEVELS.c.reserved + _LEVELS.c.committed > 0,
-        _LEVELS.c.on_hand < _LEVELS.c.reserved + _LEVELS.c.committed)).first()
+    short = connection.execute(_PROMISED_SHORT, {"location_id": location_id, "product_ids": product_ids}).scalar()
     if short is not None:
         raise ApiProblem(409, "stock-promised", "lines: the last pieces here are promised to online orders",
-                         field="lines", title="Stock promised to online orders", product_id=str(short.product_id))
+                         field="lines", title="Stock promised to online orders", product_id=str(short))
 
 
 def level(session, location_id, product_id) -> int:
