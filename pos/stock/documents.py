@@ -104,8 +104,16 @@ def post_document(session, kind: str, location_code: str, lines: list[dict], *, 
         record_movements(session, destination.id, [(pid, -delta) for pid, delta in movements], "transfer_in",
                          document.id)
     document.lines = booked
-    record_change(session, "stock_document", document.id, document_json(document, location.code,
-                                                                       destination.code if destination else None))
+    # The change carries the movements themselves, so HQ books exactly what this node booked
+    # (a count's delta, not the count: HQ's copy of this location follows the same ledger).
+    skus = {product.id: product.sku for product in products.values()}
+    record_change(session, "stock_document", document.id, {
+        **document_json(document, location.code, destination.code if destination else None),
+        "reason": reason,
+        "movements": [{"product_id": str(pid), "sku": skus[pid], "quantity": delta, "reason": reason}
+                      for pid, delta in movements if delta],
+        "arrivals": [{"product_id": str(pid), "sku": skus[pid], "quantity": -delta, "reason": "transfer_in"}
+                     for pid, delta in movements if delta and destination is not None]})
     return document, True
 
 

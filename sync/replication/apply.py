@@ -13,13 +13,14 @@ from pos.db import utcnow
 from pos.feed.services import record_change
 from pos.stores.models import AppliedChange, StoreContact
 from sync.replication import bulk
-from sync.replication.apply_facts import apply_day_report, apply_return, apply_shift, apply_stock
+from sync.replication.apply_facts import (apply_day_report, apply_return, apply_shift, apply_stock,
+                                           apply_stock_document)
 from sync.replication.apply_sales import apply_sales
 from sync.replication.checks import CHECKS
 from sync.replication.references import References, as_uuid
 
 # Facts are applied in this order within a batch: what a sale points at comes first, what closes a shift last.
-ORDER = ("customer", "sale", "return", "stock_movement", "shift", "day_report")
+ORDER = ("customer", "sale", "return", "stock_movement", "stock_document", "shift", "day_report")
 OWNED_BY_STORE = ("sale", "return", "shift", "day_report")
 APPLIED = (AppliedChange.__table__, ("location_id", "seq", "entity", "entity_id", "applied_at"))
 
@@ -73,6 +74,7 @@ def apply_batch(session, location, changes: list[dict]) -> dict:
                 _apply_customer(session, location, change)
         else:
             handler = {"return": apply_return, "shift": apply_shift, "day_report": apply_day_report,
+                       "stock_document": apply_stock_document,
                        "stock_movement": apply_stock}[entity]
             for change in group:
                 handler(session, refs, change["payload"])

@@ -118,3 +118,19 @@ def apply_stock(session, refs: References, p: dict) -> bool:
                      [(products[as_uuid(i["product_id"])], int(i["quantity"])) for i in items],
                      p.get("reason") or items[0].get("reason"), reference)
     return True
+
+
+def apply_stock_document(session, refs: References, p: dict) -> bool:
+    """Goods in, a count, damage or a transfer entered at the store: its movements into HQ's ledger for the
+    store, and a transfer's arrivals into the destination's ledger when HQ knows that location."""
+    applied = bool(p.get("movements")) and apply_stock(session, refs, {"movements": p["movements"],
+                                                                       "reason": p.get("reason"),
+                                                                       "reference_id": p.get("id")})
+    if p.get("arrivals") and p.get("to_location"):
+        from pos.stores.models import Location
+        destination = session.scalars(select(Location).where(Location.code == p["to_location"])).one_or_none()
+        if destination is not None:
+            arrivals = References(session, destination)
+            applied = apply_stock(session, arrivals, {"movements": p["arrivals"], "reason": "transfer_in",
+                                                      "reference_id": p.get("id")}) or applied
+    return applied
