@@ -10,7 +10,7 @@ from pos.db import utcnow
 from pos.feed.services import record_change
 from pos.problems import ApiProblem
 from pos.returns.models import Refund, Return, ReturnLine
-from pos.sales.models import Payment, SaleLine
+from pos.sales.models import SaleLine
 from pos.sales.pricing import cash_round, round_half_up
 from pos.sales.services import get_sale, request_fingerprint
 from pos.shifts.models import CashMovement

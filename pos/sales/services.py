@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json as _json
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 
 from pos.customers.models import Customer

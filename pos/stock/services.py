@@ -1,7 +1,7 @@
 """The store's stock ledger: every movement appended, the level updated in the same transaction."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pos.db import fast_insert, utcnow

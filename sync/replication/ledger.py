@@ -5,7 +5,6 @@ level moved with it in the same transaction), but for many references at once: o
 movement of a batch and one upsert statement for all the products it moved, instead of a round trip per sale."""
 from __future__ import annotations
 
-from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pos.db import utcnow

@@ -10,7 +10,6 @@ import json
 from typing import Callable
 
 from flask import Response, current_app, request
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pos.problems import ApiProblem
