@@ -35,12 +35,19 @@ def _scanner(url: str, **options) -> Device:
     return Scanner(url, **options)
 
 
+def _scale(url: str, **options) -> Device:
+    from .scale import Scale
+
+    return Scale(url, **options)
+
+
 _DRIVERS: dict[str, Callable[..., Device]] = {
     "receipt_printer": _receipt_printer,
     "printer": _receipt_printer,
     "line_display": _line_display,
     "display": _line_display,
     "scanner": _scanner,
+    "scale": _scale,
 }
 
 
