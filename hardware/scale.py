@@ -98,6 +98,9 @@ class Scale(Device):
                               "Check the scale's cable and power.") from exc
 
     def _close(self) -> None:
+        self._drop_port()
+
+    def _drop_port(self) -> None:
         port, self.port = self.port, None
         if port is not None:
             try:
@@ -147,15 +150,17 @@ class Scale(Device):
 
     def _ask(self, command: bytes) -> bytes:
         with self._io:
-            if self.port is None:
-                self.close()
-                self.open()
+            if self.port is None:  # the line died earlier: open it again, the scale may be back
+                try:
+                    self._open()
+                except DeviceError as error:
+                    raise self._failed(error) from None
             try:
                 self.port.reset_input_buffer()
                 self.port.write(command + CR)
                 reply = self.port.read_until(CR)
             except (serial.SerialException, OSError, TypeError) as exc:
-                self._close()
+                self._drop_port()
                 raise self._failed(DeviceError("offline", "The scale stopped answering.",
                                                "Check the scale's cable and power, then weigh again.")) from exc
         if not reply.endswith(CR) or STX not in reply:

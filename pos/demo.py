@@ -31,7 +31,7 @@ def load_demo(session, config: dict, product_count: int = 5000) -> bool:
     ensure_terminal(session, location, "T1",
                     printer_url=f"emulator://printer?dir={devices / 'printer-jobs'}&png=1",
                     fiscal_url=f"emulator://posnet?memory={devices / 'fiscal-memory.json'}",
-                    display_url="emulator://display", scanner_url="")
+                    display_url="emulator://display", scanner_url="", scale_url="emulator://scale?grams=1250")
     ensure_terminal(session, location, "T2", printer_url="emulator://printer")
     for login, name, role, pin in DEMO_CASHIERS:
         session.add(Cashier(login=login, name=name, role=role, pin_hash=hash_pin(pin)))

@@ -20,7 +20,8 @@ from hardware.registry import create_device
 
 log = logging.getLogger("pos.devices")
 
-KINDS = {"printer": "receipt_printer", "fiscal": "fiscal_printer", "display": "line_display", "scanner": "scanner"}
+KINDS = {"printer": "receipt_printer", "fiscal": "fiscal_printer", "display": "line_display", "scanner": "scanner",
+         "scale": "scale"}
 # a device that failed to open is not tried again by every sale (a dead socket printer costs its timeout)
 REOPEN_AFTER_SECONDS = 15.0
 MAX_CLOCK_SKEW = dt.timedelta(minutes=10)
@@ -37,7 +38,7 @@ def resolve_urls(terminal, country: str, device_dir: str) -> dict[str, str]:
     Czech stores have no fiscal device since EET ended: their receipts are never fiscal."""
     folder = Path(device_dir) / terminal.code
     urls = {"printer": terminal.printer_url or "", "display": terminal.display_url or "",
-            "scanner": terminal.scanner_url or "",
+            "scanner": terminal.scanner_url or "", "scale": terminal.scale_url or "",
             "fiscal": terminal.fiscal_url if terminal.fiscal_url and country != "CZ" else "nonfiscal://"}
     urls["printer"] = _with_default(urls["printer"], "printer", "dir", folder / "printer-jobs")
     urls["fiscal"] = _with_default(urls["fiscal"], None, "memory", folder / "fiscal-memory.json")
@@ -175,7 +176,7 @@ class Station:
     # status --------------------------------------------------------------------------
     def status(self) -> list[dict]:
         items = []
-        for name in ("fiscal", "printer", "display", "scanner"):
+        for name in ("fiscal", "printer", "display", "scanner", "scale"):
             if not self.configured(name):
                 continue
             device = self.devices.get(name)

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
+from pos.devices import weighing
+from pos.devices.api import current_till, hub
 from pos.devices.wiring import hand_over_sale
 from pos.http import BEARER, run
+from pos.problems import ApiProblem
 from pos.sales import baskets, services
 from pos.sales.schemas import (AddLine, BasketList, BasketOut, BasketPath, ChangeQuantity, CheckoutIn, Discount,
                                LinePath, NewBasket, SaleOut, SalePath)
@@ -37,14 +40,38 @@ def get_basket(path: BasketPath):
 
 @api.post("/baskets/<basket_id>/lines", responses={201: BasketOut})
 def add_line(path: BasketPath, body: AddLine):
-    """Scan a code, or add a SKU with a quantity (pieces, or grams for weighed goods)."""
-    return _basket(lambda s, t: baskets.add_line(s, t, path.basket_id, code=body.code, sku=body.sku,
-                                                 quantity=body.quantity), 201)
+    """Scan a code, or add a SKU with a quantity (pieces, or grams for weighed goods).
+
+    Goods sold by weight take their weight from the till's scale: asked for with ``weigh``, or read by
+    itself when a PLU or SKU of such goods comes without a weight.  A weight typed by hand at a till with a
+    scale needs a manager's ``approval``."""
+    def add(grams: int | None):
+        def work(session, till):
+            scale_at_till = weighing.has_scale(hub().station(till.terminal))
+            return baskets.add_line(session, till, path.basket_id, code=body.code, sku=body.sku,
+                                    quantity=grams if grams is not None else body.quantity,
+                                    weighed=grams is not None, scale_at_till=scale_at_till, approval=body.approval)
+        return _basket(work, 201)
+
+    if body.weigh:
+        return add(weighing.weigh(hub().station(current_till().terminal), body.tare_grams))
+    try:
+        return add(None)
+    except ApiProblem as problem:
+        if problem.slug != "weight-required":
+            raise
+        station = hub().station(current_till().terminal)
+        if not weighing.has_scale(station):
+            raise
+    # the scale is read outside the transaction: the till never holds the database while goods settle
+    return add(weighing.weigh(station, body.tare_grams))
 
 
 @api.patch("/baskets/<basket_id>/lines/<line_id>", responses={200: BasketOut})
 def change_quantity(path: LinePath, body: ChangeQuantity):
-    return _basket(lambda s, t: baskets.set_quantity(s, t, path.basket_id, path.line_id, body.quantity))
+    return _basket(lambda s, t: baskets.set_quantity(s, t, path.basket_id, path.line_id, body.quantity,
+                                                     scale_at_till=weighing.has_scale(hub().station(t.terminal)),
+                                                     approval=body.approval))
 
 
 @api.delete("/baskets/<basket_id>/lines/<line_id>", responses={200: BasketOut})

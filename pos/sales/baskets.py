@@ -111,8 +111,12 @@ def load_basket(session, till: Till, basket_id, *, statuses=("open",)) -> Basket
     return basket
 
 
-def add_line(session, till: Till, basket_id, *, code=None, sku=None, quantity=None) -> BasketView:
+def add_line(session, till: Till, basket_id, *, code=None, sku=None, quantity=None, weighed: bool = False,
+             scale_at_till: bool = False, approval=None) -> BasketView:
+    """``weighed``: ``quantity`` is the grams the till's scale vouched for.  A weight typed by hand at a till
+    that has a scale is a manager's decision (audited): the scale is the one the customer can see."""
     basket = load_basket(session, till, basket_id)
+    typed_weight = quantity is not None and not weighed
     fixed_amount = None
     if code is not None:
         resolved = resolve_code(session, code, till.settings.embedded_layouts)
@@ -132,6 +136,11 @@ def add_line(session, till: Till, basket_id, *, code=None, sku=None, quantity=No
                              field="quantity")
         quantity = 1
     check_quantity(product.unit, quantity)
+    if weighed and product.unit != "kg":
+        raise ApiProblem(422, "not-sold-by-weight", f"weigh: {product.name} is sold by the piece", field="weigh")
+    if product.unit == "kg" and typed_weight and scale_at_till:
+        approve(session, approval, till.settings.pin_policy, action="manual_weight", cashier=till.cashier,
+                terminal=till.terminal, subject=product.sku, details={"grams": quantity, "basket_id": str(basket.id)})
     if product.currency != basket.currency:
         raise ApiProblem(422, "wrong-currency", f"{source}: priced in {product.currency}, not {basket.currency}",
                          field=source)
@@ -159,13 +168,17 @@ def _line(basket: BasketView, line_id) -> Line:
     raise ApiProblem(404, "unknown-line", f"line_id: no line {line_id} in this basket", field="line_id")
 
 
-def set_quantity(session, till: Till, basket_id, line_id, quantity: int) -> BasketView:
+def set_quantity(session, till: Till, basket_id, line_id, quantity: int, *, scale_at_till: bool = False,
+                 approval=None) -> BasketView:
     basket = load_basket(session, till, basket_id)
     line = _line(basket, line_id)
     if line.fixed_amount is not None or (line.unit == "kg" and line.code):
         raise ApiProblem(422, "quantity-fixed", "quantity: this line's quantity comes from its barcode; "
                          "remove the line and scan again", field="quantity")
     check_quantity(line.unit, quantity)
+    if line.unit == "kg" and scale_at_till:
+        approve(session, approval, till.settings.pin_policy, action="manual_weight", cashier=till.cashier,
+                terminal=till.terminal, subject=line.sku, details={"grams": quantity, "basket_id": str(basket.id)})
     line.quantity = quantity
     line.discount = min(line.discount, line.gross)
     session.execute(update(BasketLine).where(BasketLine.id == line.id)

@@ -32,16 +32,25 @@ class AddLine(Strict):
     code: str | None = Field(default=None, min_length=1, max_length=64)
     sku: str | None = Field(default=None, min_length=1, max_length=64)
     quantity: int | None = Field(default=None, description="pieces, or grams for goods sold by weight")
+    weigh: bool = Field(default=False, description="take the weight from the till's scale (goods sold by weight; "
+                                                   "without it the scale is read when no weight is given)")
+    tare_grams: int | None = Field(default=None, ge=1, le=99_999, description="a container's weight to take off")
+    approval: Approval | None = Field(default=None, description="a manager's login and PIN: a weight typed by hand "
+                                                                "at a till with a scale")
 
     @model_validator(mode="after")
     def _one_of(self):
         if (self.code is None) == (self.sku is None):
             raise ValueError("give either code or sku")
+        if self.weigh and self.quantity is not None:
+            raise ValueError("give either weigh or quantity")
         return self
 
 
 class ChangeQuantity(Strict):
     quantity: int = Field(description="pieces, or grams for goods sold by weight")
+    approval: Approval | None = Field(default=None, description="a manager's login and PIN: a weight typed by hand "
+                                                                "at a till with a scale")
 
 
 class Discount(Strict):

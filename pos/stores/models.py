@@ -41,6 +41,7 @@ class Terminal(Base):
     fiscal_url: Mapped[str] = mapped_column(String(300), default="")
     display_url: Mapped[str] = mapped_column(String(300), default="")
     scanner_url: Mapped[str] = mapped_column(String(300), default="")
+    scale_url: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
 
 class StoreToken(Base):
