@@ -67,8 +67,10 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
 
     from pos.catalogue.cli import catalog_cli
     from pos.demo import demo_cli
+    from pos.devices.cli import devices_cli
     app.cli.add_command(catalog_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(devices_cli)
 
     # Composition: the worker's jobs are reachable from the CLI, the store's code never imports sync.
     from sync.cli import sync_cli

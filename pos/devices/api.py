@@ -7,6 +7,7 @@ from flask import Response, current_app, json, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from hardware.device import DeviceError
 from hardware.receipt_printer import layout_receipt, render_png
 from pos.devices import services
 from pos.devices.documents import figures_rows, receipt_document, slip_document, slip_labels
@@ -212,6 +213,58 @@ def terminal_events(path: TerminalPath):
     inbox = events.subscribe(path.code)
     return Response(events.stream(path.code, inbox), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+class DevicePath(BaseModel):
+    code: str = Field(max_length=32)
+    name: str = Field(max_length=16)
+
+
+class DeviceIn(Strict):
+    url: str = Field(max_length=300, description="the device URL (README: Devices); empty for none")
+    approval: Approval | None = Field(default=None, description="a manager's login and PIN (required)")
+    check: bool = Field(default=True, description="open the device first and keep the URL only if it works")
+
+
+class DeviceSetOut(BaseModel):
+    name: str
+    before: str
+    url: str
+    checked: bool
+
+
+@api.put("/terminals/<code>/devices/<name>", responses={200: DeviceSetOut})
+def set_device(path: DevicePath, body: DeviceIn):
+    """Set one of a till's devices (fiscal, printer, display, scanner, scale) by URL: a manager's approval,
+    audited; the device is opened first (a fiscal printer's VAT table and clock checked) and the URL kept only
+    when that works.  The till reopens its devices on its next request: no restart."""
+    from pos.devices.configuration import check_by_connecting, field_for, set_device as keep, terminal_of
+
+    field_for(path.name)
+
+    def work(session, till, commit: bool):
+        terminal = terminal_of(session, till.location.code, path.code)
+        approve(session, body.approval, settings().pin_policy, action="device_set", cashier=till.cashier,
+                terminal=terminal, subject=f"{path.code} {path.name}",
+                details={"name": path.name, "url": body.url, "before": getattr(terminal, field_for(path.name))})
+        return (keep(session, terminal, path.name, body.url) if commit else None), terminal
+
+    run(lambda session, till: work(session, till, commit=False) and {}, read_only=True)  # the PIN, before any device
+    checked = bool(body.url) and body.check
+    if checked:
+        with database().unit_of_work(read_only=True) as uow:
+            till = till_for(uow.session)
+            terminal = terminal_of(uow.session, till.location.code, path.code)
+        station = hub().station(terminal)
+        try:
+            check_by_connecting(terminal, path.name, body.url, country=settings().country.code,
+                                expected_vat=settings().country.vat_rates, device_dir=hub().device_dir,
+                                allow_real_devices=hub().allow_real_devices,
+                                release=lambda: station.drop(path.name))
+        except DeviceError as error:
+            raise ApiProblem(422, "device-unusable", f"url: {error.message}", field="url", title=error.action,
+                             device_fault=error.as_dict()) from None
+    return run(lambda session, till: {**work(session, till, commit=True)[0], "checked": checked})
 
 
 def _read(work):
