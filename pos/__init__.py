@@ -10,7 +10,18 @@ from werkzeug.exceptions import HTTPException
 __version__ = "0.1.0"
 
 
+def _keep_printer_profiles() -> None:
+    """python-escpos parses its printer-profile file (seconds of YAML) at import and caches it in a new
+    temporary folder each time, i.e. never; one folder per user lets every start after the first read the cache."""
+    import tempfile
+
+    folder = os.path.join(tempfile.gettempdir(), f"pos-escpos-profiles-{os.getuid()}")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", folder)
+
+
 def create_app(test_config: dict | None = None) -> OpenAPI:
+    _keep_printer_profiles()
     from pos.catalogue.barcodes import parse_layouts
     from pos.config import load_config
     from pos.countries import country

@@ -25,7 +25,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
-from pos.dispatch.balance_model import SolverLimits, solve_by_groups, solve_by_items
 from pos.dispatch.couriers import Courier
 from pos.dispatch.deliveries import LOCKED, PLANNABLE, Delivery, DeliveryStatus, GeoPoint
 from pos.dispatch.greedy import place_greedily
@@ -198,6 +197,9 @@ def _solve(problem: PlacementProblem, settings: PlannerSettings):
     size = sum(len(options) for options, _ in groups)
     if settings.method == "auto" and size > settings.solver_max_variables:
         return greedy, f"greedy (large input: {size} solver variables)", None
+    # OR-Tools costs about a second to import: only a plan that reaches the solver pays it, never a node's start
+    from pos.dispatch.balance_model import SolverLimits, solve_by_groups, solve_by_items
+
     limits = SolverLimits(settings.time_limit_s, settings.deterministic_limit, settings.workers, settings.seed)
 
     candidates = [(greedy, "greedy", None)]
