@@ -1,5 +1,7 @@
 # The two set-up commands: `make run` and `make test` (see README).
 PYTHON ?= python3
+# pytest-xdist processes for `make test`: one per core of the 2-core CI machine; each has its own databases.
+TEST_WORKERS ?= 2
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := pos:create_app
@@ -32,7 +34,7 @@ run: $(BIN)/.installed translations demo
 
 test: $(BIN)/.installed translations
 	scripts/ensure-chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/checkout.py
