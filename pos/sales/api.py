@@ -112,7 +112,7 @@ def checkout(path: BasketPath, body: CheckoutIn, header: IdempotencyHeader):
     """Pay and close the basket.  The same Idempotency-Key returns the first sale (200) instead of a second."""
     def work(session, till):
         sale, created = services.checkout(session, till, path.basket_id, body.payments, body.customer_id,
-                                          header.idempotency_key, body.home_delivery)
+                                          header.idempotency_key, body.home_delivery, body.approval)
         return sale, 201 if created else 200
     # The sale is committed before any device is touched: a printer fault can never lose a paid sale.
     return hand_over_sale(run(work))

@@ -69,6 +69,8 @@ class CheckoutIn(Strict):
     payments: list[PaymentIn] = Field(min_length=1, max_length=20)
     customer_id: uuid.UUID | None = None
     home_delivery: HomeDelivery | None = Field(default=None, description="the shop's couriers bring the goods home")
+    approval: Approval | None = Field(default=None, description="a manager's login and PIN: sell pieces that are "
+                                                                "promised to online orders (409 stock-promised)")
 
 
 class BasketLineOut(BaseModel):

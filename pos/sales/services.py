@@ -20,6 +20,7 @@ from pos.sales.pricing import PaymentError, settle
 from pos.shifts.models import CashMovement
 from pos.ids import new_id
 from pos.shifts.models import Shift
+from pos.staff.services import approve
 from pos.stock.services import record_movements
 from pos.stores.models import Location, Terminal
 from pos.till import Till
@@ -55,7 +56,7 @@ def next_receipt_number(session, terminal_id) -> int:
 
 
 def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
-             idempotency_key: str | None = None, home_delivery=None) -> tuple[dict, bool]:
+             idempotency_key: str | None = None, home_delivery=None, approval=None) -> tuple[dict, bool]:
     """Returns (sale document, created).  created is False when an Idempotency-Key replays an earlier checkout.
 
     Plain Core statements, one per table: this runs for every customer at every till."""
@@ -116,8 +117,14 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
     fast_insert(connection, _line, lines)
     fast_insert(connection, _vat, vat)
     fast_insert(connection, _tender, tenders)
+    def sell_promised(product_ids):
+        # The customer holds the goods, the shop promised them online: a manager decides, and HQ gets the conflict.
+        skus = sorted(line["sku"] for line in lines if line["product_id"] in set(product_ids))
+        approve(session, approval, till.settings.pin_policy, action="sell_promised", cashier=till.cashier,
+                terminal=till.terminal, subject=f"sale {sale_id}", details={"skus": skus})
+
     record_movements(session, till.location.id, [(line["product_id"], -line["quantity"]) for line in lines],
-                     "sale", sale_id)
+                     "sale", sale_id, promised_override=sell_promised if approval is not None else None)
     if settlement.cash_taken:
         fast_insert(connection, CashMovement.__table__, [{"id": new_id(), "shift_id": shift_id, "kind": "sale",
                                                 "amount": settlement.cash_taken, "reason": "",

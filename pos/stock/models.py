@@ -26,7 +26,7 @@ class StockLevel(Base):
     """Per location and product: on hand (always the sum of the ledger) and what is promised of it.
 
     reserved = held web/marketplace reservations, committed = ordered but not yet shipped,
-    safety_stock = kept back from every online channel.  One row is the unit a reservation locks."""
+    safety_stock = kept back from every online channel, hq_held = (at a store) HQ's holds on this store's units.  One row is the unit a reservation locks."""
 
     __tablename__ = "stock_level"
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id"), primary_key=True)
@@ -36,6 +36,9 @@ class StockLevel(Base):
     reserved: Mapped[int] = mapped_column(Quantity, default=0, server_default="0")
     committed: Mapped[int] = mapped_column(Quantity, default=0, server_default="0")
     safety_stock: Mapped[int] = mapped_column(Quantity, default=0, server_default="0")
+    # At a store node: the units HQ holds here for web and marketplace orders, as HQ last told us (reserved +
+    # committed at HQ).  The till sells only what is left free of them; HQ's own rows keep it 0.
+    hq_held: Mapped[int] = mapped_column(Quantity, default=0, server_default="0")
 
 
 class StockDocument(Base):

@@ -72,6 +72,8 @@ class StockLevelOut(BaseModel):
     reserved: int
     committed: int
     safety_stock: int
+    held_by_hq: int = Field(description="at a store: units HQ holds here for web and marketplace orders")
+    free_at_till: int = Field(description="what the till may sell without a manager: on hand less every hold")
     spare: int
 
 

@@ -28,8 +28,12 @@ def _level_upsert(dialect_name: str):
     return _LEVEL_UPSERTS[dialect_name]
 
 
-def record_movements(session, location_id, movements: list[tuple], reason: str, reference_id=None) -> list[dict]:
-    """Append ledger rows for (product_id, signed quantity) pairs and move the levels with them."""
+def record_movements(session, location_id, movements: list[tuple], reason: str, reference_id=None, *,
+                     promised_override=None) -> list[dict]:
+    """Append ledger rows for (product_id, signed quantity) pairs and move the levels with them.
+
+    A sale that would take pieces promised to online orders is refused, unless ``promised_override`` is given:
+    it is called with the promised products' ids (to check a manager's approval and audit it) and the sale goes on."""
     if reason not in REASONS:
         raise ValueError(f"unknown stock movement reason {reason!r}")
     now = utcnow()
@@ -46,19 +50,21 @@ def record_movements(session, location_id, movements: list[tuple], reason: str, 
     connection.execute(_level_upsert(connection.dialect.name),
                        [{"l": location_id, "p": product_id, "q": quantity} for product_id, quantity in totals.items()])
     if reason == "sale":
-        _refuse_promised(connection, location_id, [pid for pid, quantity in totals.items() if quantity < 0])
+        _refuse_promised(connection, location_id, [pid for pid, quantity in totals.items() if quantity < 0],
+                         promised_override)
     return rows
 
 
-# Built once: it runs on every sale.
+# Built once: it runs on every sale.  Promised = held here (standalone, HQ) or held by HQ (a store node).
+_PROMISED = _LEVELS.c.reserved + _LEVELS.c.committed + _LEVELS.c.hq_held
 _PROMISED_SHORT = (select(_LEVELS.c.product_id).where(
     _LEVELS.c.location_id == bindparam("location_id"),
     _LEVELS.c.product_id.in_(bindparam("product_ids", expanding=True)),
-    _LEVELS.c.reserved + _LEVELS.c.committed > 0,
-    _LEVELS.c.on_hand < _LEVELS.c.reserved + _LEVELS.c.committed).limit(1))
+    _PROMISED > 0,
+    _LEVELS.c.on_hand < _PROMISED))
 
 
-def _refuse_promised(connection, location_id, product_ids) -> None:
+def _refuse_promised(connection, location_id, product_ids, override=None) -> None:
     """A till may sell below zero while nothing is promised (goods not booked in yet happen), but never
     pieces reserved or committed to online orders: the reservation guard's arithmetic, checked on the
     row the sale just locked, so a sale and a reservation can never both take the last piece."""
@@ -66,10 +72,15 @@ def _refuse_promised(connection, location_id, product_ids) -> None:
         return
     from pos.problems import ApiProblem
 
-    short = connection.execute(_PROMISED_SHORT, {"location_id": location_id, "product_ids": product_ids}).scalar()
-    if short is not None:
-        raise ApiProblem(409, "stock-promised", "lines: the last pieces here are promised to online orders",
-                         field="lines", title="Stock promised to online orders", product_id=str(short))
+    short = connection.execute(_PROMISED_SHORT, {"location_id": location_id, "product_ids": product_ids}).scalars().all()
+    if not short:
+        return
+    if override is not None:
+        override(short)
+        return
+    raise ApiProblem(409, "stock-promised", "lines: the last pieces here are promised to online orders",
+                     field="lines", title="Stock promised to online orders", product_id=str(short[0]),
+                     product_ids=[str(product_id) for product_id in short])
 
 
 def level(session, location_id, product_id) -> int:
@@ -151,7 +162,7 @@ def levels_json(session, location_id=None, skus: list[str] | None = None, limit:
     from pos.stores.models import Location
 
     statement = (select(Location.code, Product.sku, StockLevel.on_hand, StockLevel.reserved, StockLevel.committed,
-                        StockLevel.safety_stock)
+                        StockLevel.safety_stock, StockLevel.hq_held)
                  .join(Location, Location.id == StockLevel.location_id)
                  .join(Product, Product.id == StockLevel.product_id)
                  .order_by(Location.code, Product.sku).limit(limit))
@@ -160,8 +171,9 @@ def levels_json(session, location_id=None, skus: list[str] | None = None, limit:
     if skus:
         statement = statement.where(Product.sku.in_(skus))
     return [{"location": row.code, "sku": row.sku, "on_hand": row.on_hand, "reserved": row.reserved,
-             "committed": row.committed, "safety_stock": row.safety_stock,
-             "spare": max(0, row.on_hand - row.reserved - row.committed - row.safety_stock)}
+             "committed": row.committed, "safety_stock": row.safety_stock, "held_by_hq": row.hq_held,
+             "free_at_till": max(0, row.on_hand - row.reserved - row.committed - row.hq_held),
+             "spare": max(0, row.on_hand - row.reserved - row.committed - row.hq_held - row.safety_stock)}
             for row in session.execute(statement)]
 
 

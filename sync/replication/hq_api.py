@@ -12,6 +12,7 @@ from pos.problems import ApiProblem
 from pos.schemas import Strict
 from pos.stores.auth import require_store
 from pos.stores.publish import STORE_VISIBLE
+from sync.stock.holds import visible_to
 from sync.replication.apply import BatchRefused, apply_batch, lock_contact
 from sync.replication.apply_facts import MissingFact
 from sync.replication.checks import InvalidPayload
@@ -73,6 +74,7 @@ def changes(query: ChangesQuery):
         contact = lock_contact(session, location)
         contact.last_pull_at = contact.last_seen_at = location.last_heard_at = utcnow()
         return {"changes": [{"seq": r.seq, "entity": r.entity, "entity_id": r.entity_id, "op": r.op,
-                             "payload": r.payload} for r in rows if r.entity in STORE_VISIBLE],
+                             "payload": r.payload} for r in rows
+                            if r.entity in STORE_VISIBLE or visible_to(r.entity, r.payload, location.id)],
                 "next": rows[-1].seq if rows else query.after, "more": len(rows) == query.limit}
     return run(work, auth=False)

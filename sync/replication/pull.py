@@ -13,9 +13,12 @@ from pos.catalogue.models import Barcode, Product
 from pos.customers.services import apply_profile
 from pos.db import utcnow
 from pos.staff.models import Cashier
+from pos.stock.models import StockLevel
+from pos.stores.models import Location
 from pos.text import search_key
 from sync.replication import state
 from sync.replication.client import HqClient, HqRefused, HqUnreachable
+from sync.stock.holds import HOLD
 
 CURSOR = "pull"
 
@@ -52,7 +55,7 @@ def apply_cashier(session, entity_id: str, p: dict) -> None:
     session.flush()
 
 
-def apply_change(session, change: dict) -> None:
+def apply_change(session, change: dict, store_code: str | None = None) -> None:
     entity, payload = change["entity"], change["payload"]
     if entity == "product":
         apply_product(session, change["entity_id"], payload)
@@ -60,6 +63,24 @@ def apply_change(session, change: dict) -> None:
         apply_cashier(session, change["entity_id"], payload)
     elif entity == "customer":
         apply_profile(session, payload)
+    elif entity == HOLD and store_code:
+        apply_hold(session, payload, store_code)
+
+
+def apply_hold(session, p: dict, store_code: str) -> None:
+    """HQ's figure of what it holds of our units: kept beside on hand, never in the ledger (nothing moved).
+
+    HQ sends only our own location's figures; it knows that location under its own id, we under ours."""
+    product_id = uuid.UUID(p["product_id"])
+    location_id = session.scalar(select(Location.id).where(Location.code == store_code))
+    if location_id is None or session.get(Product, product_id) is None:
+        return  # no till set up yet, or a product HQ has not sent: its catalogue entry comes first
+    level = session.get(StockLevel, (location_id, product_id))
+    if level is None:
+        session.add(StockLevel(location_id=location_id, product_id=product_id, on_hand=0, hq_held=p["held"]))
+    else:
+        level.hq_held = p["held"]
+    session.flush()
 
 
 def pull(app, client: HqClient | None = None) -> str:
@@ -81,7 +102,7 @@ def pull(app, client: HqClient | None = None) -> str:
                 if row.position != after:
                     return f"{applied} change(s) applied; another puller moved the cursor"
                 for change in page["changes"]:
-                    apply_change(uow.session, change)
+                    apply_change(uow.session, change, config["POS_STORE_CODE"])
                 row.position = max(row.position, page["next"])
                 row.last_success_at = row.last_attempt_at = utcnow()
                 row.failures, row.next_attempt_at = 0, None

@@ -25,6 +25,7 @@ from pos.stock.services import record_movements
 from pos.stores.models import Location
 from sync.stock.availability import Freshness, ats, contribution, location_weight, stale_horizon
 from sync.stock.channels import cached_channel_rule
+from sync.stock.holds import publish_holds
 
 MAX_TTL_SECONDS = 7 * 24 * 3600
 
@@ -189,6 +190,7 @@ def hold(session, freshness: Freshness, channel: str, reference: str, ttl_second
             for position, (sku, location_id, product_id, take) in enumerate(plan, start=1)])
         connection.execute(INSERT_EVENT, {"id": new_id(), "reservation_id": reservation_id, "status": "held",
                                           "at": now, "detail": detail})
+    publish_holds(session, {(location_id, product_id) for _sku, location_id, product_id, _take in plan})
     # The caller gets the row as written, known to its session without reading it back.
     reservation = Reservation(id=reservation_id, channel=channel, reference=reference, status="held",
                               expires_at=expires_at, order_id=None, created_at=now, updated_at=now)
@@ -272,6 +274,7 @@ def move(session, reservation: Reservation, to_status: str, now: dt.datetime | N
             by_location.setdefault(line.location_id, []).append((line.product_id, -line.quantity))
         for location_id, movements in by_location.items():
             record_movements(session, location_id, movements, "sale", reservation.id)
+    publish_holds(session, {(line.location_id, line.product_id) for line in lines})
     session.add(ReservationEvent(reservation_id=reservation.id, status=to_status, at=now, detail=detail[:200]))
     session.flush()
     session.refresh(reservation)
