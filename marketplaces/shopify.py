@@ -6,7 +6,8 @@ a retry after a lost answer fails as stale instead of writing twice over a
 sale. The mutation is all-or-nothing: entries Shopify flags are reported as
 failed and the rest are sent again without them.
 For Shopify the listing id is the InventoryItem GID.
-Orders: ``orders(query: "updated_at:>'…'", sortKey: UPDATED_AT)`` with cursor paging.
+Orders: ``orders(query: "updated_at:>='…'", sortKey: UPDATED_AT)`` with cursor paging: inclusive,
+because ``updatedAt`` has whole seconds and more orders may change within the second already seen.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from marketplaces.base import (
     ChannelClient,
     ChannelOrder,
     DeliveryAddress,
+    KnownOrders,
     OrderLine,
+    OrderState,
     PushResult,
     QuantityUpdate,
     SkuOutcome,
@@ -68,6 +71,8 @@ query UpdatedOrders($first: Int!, $after: String, $query: String) {
       email
       phone
       displayFulfillmentStatus
+      displayFinancialStatus
+      cancelledAt
       customer { firstName lastName }
       shippingAddress { name company address1 address2 city zip countryCodeV2 phone }
       shippingLine { title }
@@ -212,14 +217,16 @@ class ShopifyClient(ChannelClient):
         return quantities
 
     # -- orders -----------------------------------------------------------------------------
-    def pull_orders(self, cursor: str | None) -> tuple[list[ChannelOrder], str | None]:
-        """``cursor`` is the latest ``updatedAt`` seen; orders updated after it are pulled."""
+    def pull_orders(self, cursor: str | None, known: KnownOrders | None = None) -> tuple[list[ChannelOrder], str | None]:
+        """``cursor`` is the latest ``updatedAt`` seen. The window includes it (``>=``): updatedAt has
+        whole seconds, and a strict ``>`` loses every order updated later in that same second. The
+        boundary orders come again on the next pull; the importer knows them by id."""
         since = cursor or iso_z(dt.datetime.now(dt.timezone.utc) - self.initial_lookback)
         orders: list[ChannelOrder] = []
         after = None
         new_cursor = cursor
         while True:
-            data = self.graphql(ORDERS, {"first": self.orders_page_size, "after": after, "query": f"updated_at:>'{since}'"})
+            data = self.graphql(ORDERS, {"first": self.orders_page_size, "after": after, "query": f"updated_at:>='{since}'"})
             connection = data["orders"]
             for node in connection["nodes"]:
                 orders.append(order_from_shopify(node))
@@ -237,6 +244,20 @@ def _quantity_index(field: list[str] | None) -> int | None:
             if part == "quantities" and field[i + 1].isdigit():
                 return int(field[i + 1])
     return None
+
+
+# OrderDisplayFinancialStatus: PENDING and PARTIALLY_PAID are not paid; an EXPIRED authorisation or
+# a VOIDED payment ends the order; REFUNDED gives everything back. AUTHORIZED, PAID and
+# PARTIALLY_REFUNDED keep the units (a partial refund does not say which units came back).
+_FINANCIAL_STATES = {"PENDING": OrderState.PENDING, "PARTIALLY_PAID": OrderState.PENDING,
+                     "EXPIRED": OrderState.CANCELLED, "VOIDED": OrderState.CANCELLED,
+                     "REFUNDED": OrderState.REFUNDED}
+
+
+def order_state(node: dict[str, Any]) -> str:
+    if node.get("cancelledAt"):
+        return OrderState.CANCELLED
+    return _FINANCIAL_STATES.get(node.get("displayFinancialStatus"), OrderState.PAID)
 
 
 def order_from_shopify(node: dict[str, Any]) -> ChannelOrder:
@@ -259,7 +280,8 @@ def order_from_shopify(node: dict[str, Any]) -> ChannelOrder:
         channel_order_id=node["id"],
         created_at=parse_time(node.get("createdAt")),
         updated_at=parse_time(node.get("updatedAt")),
-        status=node.get("displayFulfillmentStatus"),
+        status=node.get("displayFinancialStatus"),
+        state=order_state(node),
         buyer_email=node.get("email"),
         buyer_phone=node.get("phone"),
         buyer_name=name or (ship or {}).get("name"),

@@ -123,6 +123,13 @@ class FakeAmazon(FakeServer):
             self.order_items[order_id] = items
         return order_id
 
+    def change_order(self, order_id: str, status: str, *, updated_at: dt.datetime | None = None) -> None:
+        """The order moves on (Pending → Unshipped when paid, → Canceled), with a new LastUpdateDate."""
+        with self._lock:
+            order = next(o for o in self.orders if o["AmazonOrderId"] == order_id)
+            order["OrderStatus"] = status
+            order["LastUpdateDate"] = iso_z(updated_at or dt.datetime.now(dt.timezone.utc))
+
     # -- hooks --------------------------------------------------------------------------
     def validate_request(self, request: Request) -> ValidatedRequest:
         for validator in self.validators:

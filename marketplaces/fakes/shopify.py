@@ -42,7 +42,12 @@ REASONS = {
     "received", "reservation_created", "reservation_deleted", "reservation_updated",
     "restock", "safety_stock", "shrinkage",
 }
-_UPDATED_AFTER = re.compile(r"updated_at:>=?'?([^'\s]+)'?")
+_UPDATED_AFTER = re.compile(r"updated_at:(>=?)'?([^'\s]+)'?")
+
+
+def _timestamp(moment: dt.datetime) -> str:
+    """Shopify's DateTime has whole seconds: orders changed within one second share their updatedAt."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @functools.lru_cache(maxsize=1)
@@ -91,11 +96,12 @@ class FakeShopify(FakeServer):
         first_name: str = "Olena",
         last_name: str = "Shevchenko",
         updated_at: dt.datetime | None = None,
+        financial_status: str = "PAID",
     ) -> str:
         """``lines``: (sku, inventory item GID, quantity, unit price "12.34"). Returns the order GID."""
         n = next(self._ids)
         order_id = f"gid://shopify/Order/{n}"
-        when = iso_z(updated_at or dt.datetime.now(dt.timezone.utc))
+        when = _timestamp(updated_at or dt.datetime.now(dt.timezone.utc))
         order = {
             "__typename": "Order",
             "id": order_id,
@@ -105,6 +111,8 @@ class FakeShopify(FakeServer):
             "email": email,
             "phone": phone,
             "displayFulfillmentStatus": "UNFULFILLED",
+            "displayFinancialStatus": financial_status,
+            "cancelledAt": None,
             "customer": {"__typename": "Customer", "firstName": first_name, "lastName": last_name},
             "shippingAddress": {
                 "name": f"{first_name} {last_name}", "company": None, "address1": "vul. Khreshchatyk 1",
@@ -126,6 +134,18 @@ class FakeShopify(FakeServer):
         with self._lock:
             self.orders.append(order)
         return order_id
+
+    def change_order(self, order_id: str, *, financial_status: str | None = None, cancelled: bool = False,
+                     updated_at: dt.datetime | None = None) -> None:
+        """Paid, refunded (displayFinancialStatus) or cancelled (cancelledAt), with a new updatedAt."""
+        when = _timestamp(updated_at or dt.datetime.now(dt.timezone.utc))
+        with self._lock:
+            order = next(o for o in self.orders if o["id"] == order_id)
+            if financial_status is not None:
+                order["displayFinancialStatus"] = financial_status
+            if cancelled:
+                order["cancelledAt"] = when
+            order["updatedAt"] = when
 
     # -- hooks --------------------------------------------------------------------------
     def validate_request(self, request: Request) -> Any:
@@ -212,11 +232,16 @@ class FakeShopify(FakeServer):
     def _orders(self, info: Any, first: int | None = None, after: str | None = None, query: str | None = None, **_: Any) -> dict[str, Any]:
         if first is None or not 1 <= first <= 250:
             raise GraphQLError("first must be between 1 and 250")
-        since = None
+        since, inclusive = None, False
         if query:
             m = _UPDATED_AFTER.search(query)
-            since = parse_time(m.group(1)) if m else None
-        chosen = [o for o in self.orders if since is None or parse_time(o["updatedAt"]) > since]
+            if m:
+                since, inclusive = parse_time(m.group(2)), m.group(1) == ">="
+        # Search compares at Shopify's precision, whole seconds.
+        if since is not None:
+            since = since.replace(microsecond=0)
+        chosen = [o for o in self.orders if since is None or parse_time(o["updatedAt"]) > since
+                  or (inclusive and parse_time(o["updatedAt"]) == since)]
         chosen.sort(key=lambda o: o["updatedAt"])
         if self.duplicate_order_events:
             chosen = [o for order in chosen for o in (order, order)]

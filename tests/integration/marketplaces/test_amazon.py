@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from marketplaces import QuantityUpdate
+from marketplaces import OrderState, QuantityUpdate
 
 
 def test_small_push_patches_each_sku(amazon):
@@ -100,3 +100,18 @@ def test_fake_rejects_requests_and_feeds_outside_the_spec(amazon):
     assert len(fake.rejected) == 3
     assert "patches" in fake.rejected[1].reason and "JSON_LISTINGS_FEED" in fake.rejected[2].reason
     fake.rejected.clear()
+
+
+def test_order_states_and_items_only_for_unknown_or_changed_orders(amazon):
+    fake, client = amazon
+    paid = fake.add_order([("S1", 1, "10.00", "PLN")])
+    pending = fake.add_order([("S1", 1, "10.00", "PLN")], status="Pending")
+    cancelled = fake.add_order([("S1", 1, "10.00", "PLN")], status="Canceled")
+    orders, cursor = client.pull_orders(None)
+    assert {o.channel_order_id: o.state for o in orders} == {
+        paid: OrderState.PAID, pending: OrderState.PENDING, cancelled: OrderState.CANCELLED}
+    imported = {o.channel_order_id: o.status for o in orders}
+    fake.change_order(pending, "Unshipped")
+    orders, _ = client.pull_orders(cursor, known=imported.get)
+    assert [(o.channel_order_id, o.state) for o in orders] == [(pending, OrderState.PAID)]
+    assert len([e for e in fake.exchanges if e.path.endswith("/orderItems")]) == 4

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import requests
 
-from marketplaces import QuantityUpdate
+from marketplaces import OrderState, QuantityUpdate
 
 SHOPIFY_LOCATION = "gid://shopify/Location/1"  # as the shopify fixture sets up
 
@@ -65,7 +67,37 @@ def test_pull_orders_pages_and_dedupes(shopify):
     assert (line.sku, line.listing_id, line.quantity, line.unit_price, line.currency) == ("KAWA", item(1), 2, 2450, "PLN")
     assert orders[0].buyer_name == "Olena Shevchenko" and orders[0].delivery_method == "Nova Poshta"
     assert cursor == fake.orders[-1]["updatedAt"]
-    assert client.pull_orders(cursor)[0] == []
+    # The window includes the cursor's second, so its orders come again (the importer knows them by id);
+    # nothing older does.
+    older = fake.add_order([("KAWA", item(1), 1, "24.50")], updated_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    again = [o.channel_order_id for o in client.pull_orders(cursor)[0]]
+    assert older not in again and set(again) == {o["id"] for o in fake.orders if o["updatedAt"] == cursor}
+
+
+def test_orders_updated_in_the_same_second_as_the_cursor_are_all_pulled(shopify):
+    fake, client = shopify
+    second = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    first = fake.add_order([("KAWA", item(1), 1, "24.50")], updated_at=second)
+    orders, cursor = client.pull_orders(None)
+    assert [o.channel_order_id for o in orders] == [first] and cursor == fake.orders[0]["updatedAt"]
+    # Eight more orders change later within that same second, after the pull had read it.
+    late = [fake.add_order([("KAWA", item(1), 1, "24.50")], updated_at=second + dt.timedelta(milliseconds=100 * n))
+            for n in range(1, 9)]
+    orders, cursor = client.pull_orders(cursor)
+    assert set(late) <= {o.channel_order_id for o in orders}
+    assert cursor == fake.orders[0]["updatedAt"]
+
+
+def test_order_states_follow_cancelled_at_and_the_financial_status(shopify):
+    fake, client = shopify
+    paid = fake.add_order([("KAWA", item(1), 1, "24.50")])
+    pending = fake.add_order([("KAWA", item(1), 1, "24.50")], financial_status="PENDING")
+    refunded = fake.add_order([("KAWA", item(1), 1, "24.50")], financial_status="REFUNDED")
+    cancelled = fake.add_order([("KAWA", item(1), 1, "24.50")])
+    fake.change_order(cancelled, cancelled=True, financial_status="VOIDED")
+    states = {o.channel_order_id: o.state for o in client.pull_orders(None)[0]}
+    assert states == {paid: OrderState.PAID, pending: OrderState.PENDING, refunded: OrderState.REFUNDED,
+                      cancelled: OrderState.CANCELLED}
 
 
 def _post(fake, body, token="shpat_fake"):
