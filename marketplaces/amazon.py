@@ -30,7 +30,7 @@ from marketplaces.base import (
 )
 from marketplaces.batching import coalesce_updates, dedupe_orders, iso_z, later_cursor, parse_time
 from marketplaces.errors import ChannelError
-from marketplaces.http import ChannelSession, RetryPolicy
+from marketplaces.http import ChannelSession, RateHeaderThrottle, RetryPolicy
 from marketplaces.money import to_minor_units
 from marketplaces.registry import register
 
@@ -101,6 +101,7 @@ class AmazonClient(ChannelClient):
         session = ChannelSession(
             base_url, auth, timeout=timeout, retry=retry,
             default_headers={"Accept": "application/json"}, reauth_statuses=(401, 403),
+            throttle=RateHeaderThrottle(),
         )
         return cls(session, **opts)
 

@@ -29,13 +29,17 @@ from marketplaces.base import (
 )
 from marketplaces.batching import chunked, coalesce_updates, dedupe_orders, iso_z, later_cursor, parse_time
 from marketplaces.errors import ChannelError
-from marketplaces.http import ChannelSession, RetryPolicy
+from marketplaces.http import ChannelSession, QueryCostThrottle, RetryPolicy
 from marketplaces.money import to_minor_units
 from marketplaces.registry import register
 
 API_VERSION = "2025-01"
 MAX_QUANTITIES_PER_MUTATION = 250
-ORDERS_PAGE = 50
+# A query may cost at most 1000 points, and a connection costs first × its items: 14 orders of at
+# most 10 line items each come to 940. Orders with more lines read the rest separately.
+ORDERS_PAGE = 14
+LINES_PAGE = 10
+MORE_LINES_PAGE = 100
 
 SET_QUANTITIES = """
 mutation SetAvailable($input: InventorySetQuantitiesInput!) {
@@ -59,8 +63,19 @@ query ReadAvailable($ids: [ID!]!, $locationId: ID!) {
 }
 """
 
+LINE_ITEM_FIELDS = """
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          sku
+          name
+          quantity
+          variant { id inventoryItem { id } }
+          originalUnitPriceSet { shopMoney { amount currencyCode } }
+        }
+"""
+
 ORDERS = """
-query UpdatedOrders($first: Int!, $after: String, $query: String) {
+query UpdatedOrders($first: Int!, $after: String, $query: String, $lines: Int!) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes {
@@ -76,19 +91,19 @@ query UpdatedOrders($first: Int!, $after: String, $query: String) {
       customer { firstName lastName }
       shippingAddress { name company address1 address2 city zip countryCodeV2 phone }
       shippingLine { title }
-      lineItems(first: 100) {
-        nodes {
-          sku
-          name
-          quantity
-          variant { id inventoryItem { id } }
-          originalUnitPriceSet { shopMoney { amount currencyCode } }
-        }
-      }
+      lineItems(first: $lines) {%s      }
     }
   }
 }
-"""
+""" % LINE_ITEM_FIELDS
+
+MORE_LINES = """
+query MoreLineItems($id: ID!, $first: Int!, $after: String) {
+  order(id: $id) {
+    lineItems(first: $first, after: $after) {%s    }
+  }
+}
+""" % LINE_ITEM_FIELDS
 
 
 @register("shopify")
@@ -110,7 +125,7 @@ class ShopifyClient(ChannelClient):
         self.reason = reason
         self.reference_document_uri = reference_document_uri
         self.initial_lookback = initial_lookback
-        self.orders_page_size = orders_page_size
+        self.orders_page_size = min(orders_page_size, ORDERS_PAGE)
 
     @classmethod
     def from_config(
@@ -129,7 +144,7 @@ class ShopifyClient(ChannelClient):
             raise ValueError("shopify: option location_id is required")
         session = ChannelSession(
             base_url, StaticTokenAuth("X-Shopify-Access-Token", token), timeout=timeout, retry=retry,
-            default_headers={"Accept": "application/json"},
+            default_headers={"Accept": "application/json"}, throttle=QueryCostThrottle(),
         )
         return cls(session, **opts)
 
@@ -226,15 +241,26 @@ class ShopifyClient(ChannelClient):
         after = None
         new_cursor = cursor
         while True:
-            data = self.graphql(ORDERS, {"first": self.orders_page_size, "after": after, "query": f"updated_at:>='{since}'"})
+            data = self.graphql(ORDERS, {"first": self.orders_page_size, "after": after, "lines": LINES_PAGE,
+                                         "query": f"updated_at:>='{since}'"})
             connection = data["orders"]
             for node in connection["nodes"]:
+                self._read_all_lines(node)
                 orders.append(order_from_shopify(node))
                 new_cursor = later_cursor(new_cursor, node.get("updatedAt"))
             if not connection["pageInfo"]["hasNextPage"]:
                 break
             after = connection["pageInfo"]["endCursor"]
         return dedupe_orders(orders), new_cursor or since
+
+
+    def _read_all_lines(self, node: dict[str, Any]) -> None:
+        lines = node["lineItems"]
+        while lines["pageInfo"]["hasNextPage"]:
+            more = self.graphql(MORE_LINES, {"id": node["id"], "first": MORE_LINES_PAGE,
+                                             "after": lines["pageInfo"]["endCursor"]})["order"]["lineItems"]
+            lines["nodes"].extend(more["nodes"])
+            lines["pageInfo"] = more["pageInfo"]
 
 
 def _quantity_index(field: list[str] | None) -> int | None:

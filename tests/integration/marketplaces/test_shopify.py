@@ -120,3 +120,23 @@ def test_fake_rejects_invalid_documents_and_variables(shopify):
     assert "noSuchField" in fake.rejected[0].reason and "quantity" in fake.rejected[1].reason
     fake.rejected.clear()
     assert _post(fake, {"query": "{ shop { name } }"}, token="wrong").status_code == 401
+
+
+def test_query_cost_throttling_is_waited_out_and_paced_not_reported(shopify):
+    fake, client = shopify
+    fake.bucket.maximum, fake.bucket.restore_rate = 950.0, 2000.0
+    ids = [fake.add_order([("KAWA", item(1), 1, "24.50")]) for _ in range(30)]
+    fake.bucket.spend(950)  # another app of the shop emptied the bucket: the first query is THROTTLED
+    orders, _ = client.pull_orders(None)
+    assert [o.channel_order_id for o in orders] == ids
+    assert fake.bucket.throttled == 1 and client.session.throttled == 1
+    # Later pages waited for the points they need instead of running into the limit.
+    assert len([e for e in fake.exchanges if e.status == 200]) == 4  # 3 pages, one of them retried
+
+
+def test_orders_with_many_lines_stay_within_the_query_cost_limit(shopify):
+    fake, client = shopify
+    many = fake.add_order([(f"SKU-{n}", item(n), 1, "1.00") for n in range(1, 38)])
+    orders, _ = client.pull_orders(None)
+    assert [o.channel_order_id for o in orders] == [many]
+    assert [line.sku for line in orders[0].lines] == [f"SKU-{n}" for n in range(1, 38)]
