@@ -11,6 +11,7 @@ from pos.customers.models import CustomerEvent
 from pos.stock.models import Reservation, StockLevel, StockMovement
 from sync.channels.models import ChannelIncident, ChannelState, MarketplaceOrder
 from sync.channels.orders import pull_round
+from sync.channels.push import push_round
 from sync.stock import reservations
 from tests.integration.channels.conftest import listing_ids, set_on_hand, sku
 from tests.integration.channels.test_orders import count, deliveries, subscribe
@@ -91,14 +92,20 @@ def statuses(app) -> dict:
 
 def test_an_order_cancelled_after_import_gives_its_units_back_once(hq, fakes):
     on_hand = levels(hq, 0)[0]
+    push_round(hq)
+    shown = fakes.shown(0)
     placed = place(fakes, 0, 2)
     assert outcomes(hq) == {c: {"reserved": 1} for c in CHANNELS}
     assert levels(hq, 0) == (on_hand, 0, 8)
+    push_round(hq)
+    assert fakes.shown(0) == {c: q - 8 for c, q in shown.items()}
     cancel(fakes, placed)
     for fake in fakes.by_channel.values():
         fake.duplicate_order_events = True  # every event and record comes twice
     assert outcomes(hq) == {c: {"cancelled": 1} for c in CHANNELS}
     assert levels(hq, 0) == (on_hand, 0, 0)
+    push_round(hq)
+    assert fakes.shown(0) == shown  # buyers see the units again
     assert statuses(hq) == {c: "cancelled" for c in CHANNELS}
     assert count(hq, select(func.count()).select_from(Reservation).where(Reservation.status == "released")) == 4
     cancelled = timeline(hq, "cancellation")
