@@ -390,4 +390,8 @@ class FakeAmazon(FakeServer):
             items = self.order_items.get(order_id)
             if items is None:
                 return self.error_response(404, "NotFound", "order not found")
+            order = next(o for o in self.orders if o["AmazonOrderId"] == order_id)
+            if order["OrderStatus"] in ("Pending", "PendingAvailability"):
+                # The spec: a Pending order's items come without pricing until payment is authorised.
+                items = [{k: v for k, v in item.items() if k != "ItemPrice"} for item in items]
             return self.json_response({"payload": {"AmazonOrderId": order_id, "OrderItems": items}})

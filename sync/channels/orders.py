@@ -89,13 +89,10 @@ def _import(session, freshness: Freshness, region: str, order) -> tuple[str, boo
                             .with_for_update())
     if record is not None:
         return _follow(session, freshness, record, order), False
-    total = sum(line.quantity * line.unit_price for line in order.lines)
-    currency = order.lines[0].currency if order.lines else ""
     record = MarketplaceOrder(channel=order.channel, channel_order_id=order.channel_order_id, status="importing",
-                              total=total, currency=currency[:3], channel_status=(order.status or "")[:64],
-                              imported_at=utcnow(),
-                              lines=[{"sku": l.sku, "listing_id": l.listing_id, "quantity": l.quantity,
-                                      "unit_price": l.unit_price, "currency": l.currency} for l in order.lines])
+                              channel_status=(order.status or "")[:64], imported_at=utcnow())
+    _copy_lines(record, order)
+    total, currency = record.total, record.currency
     session.add(record)
     session.flush()  # the unique key answers here if another importer got this order first
     customer = buyer(session, order, region)
@@ -117,6 +114,13 @@ def _import(session, freshness: Freshness, region: str, order) -> tuple[str, boo
         _purchased(session, record, customer, matched)
     session.flush()
     return record.status, True
+
+
+def _copy_lines(record: MarketplaceOrder, order) -> None:
+    record.total = sum(line.quantity * line.unit_price for line in order.lines)
+    record.currency = (order.lines[0].currency if order.lines else "")[:3]
+    record.lines = [{"sku": l.sku, "listing_id": l.listing_id, "quantity": l.quantity, "unit_price": l.unit_price,
+                     "currency": l.currency} for l in order.lines]
 
 
 def _take_stock(session, freshness, order, record: MarketplaceOrder) -> dict:
@@ -148,6 +152,7 @@ def _follow(session, freshness, record: MarketplaceOrder, order) -> str:
     stock; a cancelled or refunded one gives back what it took; anything else is a duplicate."""
     record.channel_status = (order.status or "")[:64]
     if record.status == "pending" and order.state == OrderState.PAID:
+        _copy_lines(record, order)  # an unpaid order's lines may come without prices (Amazon's Pending)
         matched = _take_stock(session, freshness, order, record)
         _purchased(session, record, session.get(Customer, record.customer_id), matched)
         session.flush()

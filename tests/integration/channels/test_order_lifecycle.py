@@ -144,6 +144,9 @@ def test_orders_arriving_unpaid_or_cancelled_take_stock_only_once_paid(hq, fakes
     with hq.extensions["pos.db"].unit_of_work(read_only=True) as uow:
         by_id = {o.channel_order_id: o.status for o in uow.session.scalars(select(MarketplaceOrder))}
     assert {by_id[waiting[c]] for c in CHANNELS} == {"reserved"}
+    with hq.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+        amazon = uow.session.scalar(select(MarketplaceOrder).where(MarketplaceOrder.channel_order_id == waiting["amazon"]))
+        assert (amazon.total, amazon.currency) == (3 * 1999, "PLN")  # priced once paid
     assert {by_id[gone[c]] for c in CHANNELS} == {"cancelled"}
     assert count(hq, select(func.count()).select_from(Reservation)) == 4
 
