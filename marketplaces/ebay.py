@@ -10,6 +10,7 @@ eBay hands back (never an offset of our own making).
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -147,10 +148,10 @@ class EbayClient(ChannelClient):
             for raw in page.get("orders", []):
                 orders.append(order_from_ebay(raw))
                 new_cursor = later_cursor(new_cursor, raw.get("lastModifiedDate"))
-            path, params = (page.get("next") or None), None
+            path, params = (urllib.parse.urljoin(response.url, page["next"]) if page.get("next") else None), None
             if path and not page.get("orders"):
                 break  # a next page after an empty one would loop forever
-            if path and path.startswith(("http://", "https://")) and not path.startswith(self.session.base_url + "/"):
+            if path and not path.startswith(self.session.base_url + "/"):
                 # Our token goes with the request: only ever to the API we were configured for.
                 raise ChannelError(f"ebay getOrders: next page {path!r} is outside {self.session.base_url}")
         return dedupe_orders(orders), new_cursor or since

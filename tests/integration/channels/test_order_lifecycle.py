@@ -180,6 +180,8 @@ def test_a_refunded_order_follows_the_store_return_rules(hq, fakes):
     from_the_start(hq)
     pull_round(hq)
     assert levels(hq, 2) == (on_hand - 2, 0, 0)
+    checked = hq.test_cli_runner().invoke(args=["stock", "check"])  # levels = ledger, reservations add up
+    assert checked.exit_code == 0, checked.output
 
 
 def test_an_oversold_order_cancelled_on_the_channel_closes_its_incident(hq, fakes, manager):
