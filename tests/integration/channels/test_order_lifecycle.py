@@ -10,7 +10,7 @@ from pos.catalogue.models import Product
 from pos.customers.models import CustomerEvent
 from pos.stock.models import Reservation, StockLevel, StockMovement
 from sync.channels.models import ChannelIncident, ChannelState, MarketplaceOrder
-from sync.channels.orders import pull_round
+from sync.channels.orders import pull_channel, pull_round
 from sync.channels.push import push_round
 from sync.stock import reservations
 from tests.integration.channels.conftest import listing_ids, set_on_hand, sku
@@ -213,3 +213,16 @@ def test_amazon_items_are_read_only_for_new_or_changed_orders(hq, fakes):
     fakes.amazon.change_order(placed[5], "Canceled")
     assert outcomes(hq)["amazon"] == {"cancelled": 1}
     assert item_calls() == 35
+
+
+def test_a_throttled_pull_waits_and_imports_instead_of_failing(hq, fakes):
+    fakes.amazon.rate_limits["getOrderItems"] = (5.0, 1)
+    placed = place(fakes, 1, 1)
+    for _ in range(3):
+        fakes.amazon.add_order([(listing_ids(1)["amazon"], 1, "1.00", "PLN")])
+    fakes.shopify.bucket.spend(fakes.shopify.bucket.maximum - 900)  # other apps left too few points for a page
+    shopify = pull_channel(hq, "shopify")
+    amazon = pull_channel(hq, "amazon")
+    assert (shopify["orders"], amazon["orders"]) == ({"reserved": 1}, {"reserved": 4})
+    assert fakes.shopify.bucket.throttled == 1 and fakes.amazon.throttled >= 1
+    assert statuses(hq) == {"shopify": "reserved", "amazon": "reserved"} and len(placed) == 4
