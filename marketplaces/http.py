@@ -133,7 +133,8 @@ class RateHeaderThrottle(Throttle):
         with self._lock:
             if rate > 0:
                 self._rates[operation] = rate
-            if response.status_code == 429:
+            if response.status_code == 429 and "Retry-After" not in response.headers:
+                # SP-API's own throttle (an explicit Retry-After is obeyed as it is and paces nothing).
                 self._paced.setdefault(operation, self._clock())
 
     def wait_seconds(self, response: requests.Response) -> float | None:
