@@ -20,7 +20,9 @@ from marketplaces.base import (
     ChannelClient,
     ChannelOrder,
     DeliveryAddress,
+    KnownOrders,
     OrderLine,
+    OrderState,
     PushResult,
     QuantityUpdate,
 )
@@ -197,8 +199,9 @@ class AllegroClient(ChannelClient):
         return quantities
 
     # -- orders -------------------------------------------------------------------------
-    def pull_orders(self, cursor: str | None) -> tuple[list[ChannelOrder], str | None]:
-        """``cursor`` is the id of the last order event seen (None: Allegro's default window)."""
+    def pull_orders(self, cursor: str | None, known: KnownOrders | None = None) -> tuple[list[ChannelOrder], str | None]:
+        """``cursor`` is the id of the last order event seen (None: Allegro's default window).
+        Every event (bought, paid, cancelled, fulfilment changed) leads to the checkout form as it is now."""
         form_ids: list[str] = []
         while True:
             params: dict[str, Any] = {"limit": self.events_page_size}
@@ -226,6 +229,21 @@ class AllegroClient(ChannelClient):
             return None
         _expect(response, 200)
         return order_from_checkout_form(response.json())
+
+
+def order_state(form: dict[str, Any]) -> str:
+    """CheckoutFormStatus: BOUGHT and FILLED_IN are not paid yet, READY_FOR_PROCESSING is paid,
+    CANCELLED is cancelled (by the buyer or by Allegro); the seller's fulfilment status RETURNED
+    means the goods came back."""
+    status = form.get("status")
+    fulfilment = (form.get("fulfillment") or {}).get("status")
+    if status == "CANCELLED" or fulfilment == "CANCELLED":
+        return OrderState.CANCELLED
+    if status != "READY_FOR_PROCESSING":
+        return OrderState.PENDING
+    if fulfilment == "RETURNED":
+        return OrderState.REFUNDED
+    return OrderState.PAID
 
 
 def order_from_checkout_form(form: dict[str, Any]) -> ChannelOrder:
@@ -257,6 +275,7 @@ def order_from_checkout_form(form: dict[str, Any]) -> ChannelOrder:
         created_at=min(bought) if bought else None,
         updated_at=parse_time(form.get("updatedAt")),
         status=form.get("status"),
+        state=order_state(form),
         buyer_email=buyer.get("email"),
         buyer_phone=buyer.get("phoneNumber"),
         buyer_name=name,

@@ -86,9 +86,25 @@ class DeliveryAddress:
     phone: str | None = None
 
 
+class OrderState:
+    """What an order means for our stock, whatever the channel calls its statuses.
+
+    ``pending``: placed but not paid (or payment not authorised): takes no stock yet.
+    ``paid``: the buyer has paid: the units are taken.
+    ``cancelled``: cancelled or voided: the units are given back (or never taken).
+    ``refunded``: refunded or returned in full: handled like a store return.
+    """
+
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
 @dataclass(frozen=True)
 class ChannelOrder:
-    """An order as the channel reported it; ``channel_order_id`` is the idempotency key."""
+    """An order as the channel reported it; ``channel_order_id`` is the idempotency key,
+    ``status`` the channel's own word, ``state`` what it means for stock (:class:`OrderState`)."""
 
     channel: str
     channel_order_id: str
@@ -101,6 +117,11 @@ class ChannelOrder:
     lines: tuple[OrderLine, ...]
     delivery_method: str | None = None
     delivery_address: DeliveryAddress | None = None
+    state: str = OrderState.PAID
+
+
+# Given a channel order id, the channel status of the copy already imported (None: never seen).
+KnownOrders = Callable[[str], "str | None"]
 
 
 class ChannelClient(abc.ABC):
@@ -123,7 +144,10 @@ class ChannelClient(abc.ABC):
     def read_quantities(self, listing_ids: Iterable[str]) -> dict[str, int]: ...
 
     @abc.abstractmethod
-    def pull_orders(self, cursor: str | None) -> tuple[list[ChannelOrder], str | None]: ...
+    def pull_orders(self, cursor: str | None, known: KnownOrders | None = None) -> tuple[list[ChannelOrder], str | None]:
+        """Orders changed since ``cursor`` and the cursor to continue from. Windows may be inclusive,
+        so an order can come again: import by channel order id. ``known`` lets a client skip work
+        for orders already imported unchanged (Amazon reads items only for new or changed orders)."""
 
     def close(self) -> None:
         self.session.close()

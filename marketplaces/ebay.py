@@ -3,12 +3,14 @@
 Quantities: ``bulkUpdatePriceQuantity`` with at most 25 inventory items a
 call, each set to an absolute ship-to-home quantity (so a retry is harmless).
 For eBay the listing id is the inventory item's SKU.
-Orders: ``getOrders`` with ``filter=lastmodifieddate:[cursor..]`` and offset paging.
+Orders: ``getOrders`` with ``filter=lastmodifieddate:[cursor..]``, page after page by the ``next`` URI
+eBay hands back (never an offset of our own making).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -17,7 +19,9 @@ from marketplaces.base import (
     ChannelClient,
     ChannelOrder,
     DeliveryAddress,
+    KnownOrders,
     OrderLine,
+    OrderState,
     PushResult,
     QuantityUpdate,
 )
@@ -125,28 +129,46 @@ class EbayClient(ChannelClient):
                     quantities[answer["sku"]] = int(ship["quantity"])
         return quantities
 
-    def pull_orders(self, cursor: str | None) -> tuple[list[ChannelOrder], str | None]:
+    def pull_orders(self, cursor: str | None, known: KnownOrders | None = None) -> tuple[list[ChannelOrder], str | None]:
         """``cursor`` is the latest ``lastModifiedDate`` seen; the window is inclusive, so the
-        caller may see the boundary order again and must import by channel order id."""
+        caller may see the boundary order again and must import by channel order id.
+
+        Pages are read by following ``next``, the URI eBay gives for the next page of this very
+        result set: counting entries to make an offset of our own skips orders whenever a page
+        holds more or fewer entries than the server stepped over."""
         since = cursor or iso_z(dt.datetime.now(dt.timezone.utc) - self.initial_lookback)
         orders: list[ChannelOrder] = []
-        offset = 0
         new_cursor = cursor
-        while True:
-            response = self.session.request(
-                "GET", f"{FULFILLMENT}/order",
-                params={"filter": f"lastmodifieddate:[{since}..]", "limit": str(self.orders_page_size), "offset": str(offset)},
-            )
+        path: str | None = f"{FULFILLMENT}/order"
+        params: dict[str, str] | None = {"filter": f"lastmodifieddate:[{since}..]", "limit": str(self.orders_page_size)}
+        while path:
+            response = self.session.request("GET", path, params=params)
             _expect(response, 200)
             page = response.json()
-            batch = page.get("orders", [])
-            for raw in batch:
+            for raw in page.get("orders", []):
                 orders.append(order_from_ebay(raw))
                 new_cursor = later_cursor(new_cursor, raw.get("lastModifiedDate"))
-            offset += len(batch)
-            if not batch or not page.get("next") or offset >= page.get("total", 0):
-                break
+            path, params = (urllib.parse.urljoin(response.url, page["next"]) if page.get("next") else None), None
+            if path and not page.get("orders"):
+                break  # a next page after an empty one would loop forever
+            if path and not path.startswith(self.session.base_url + "/"):
+                # Our token goes with the request: only ever to the API we were configured for.
+                raise ChannelError(f"ebay getOrders: next page {path!r} is outside {self.session.base_url}")
         return dedupe_orders(orders), new_cursor or since
+
+
+def order_state(raw: dict[str, Any]) -> str:
+    """cancelStatus.cancelState CANCELED is cancelled; orderPaymentStatus FULLY_REFUNDED is a
+    refund, PENDING or FAILED is not paid; PAID and PARTIALLY_REFUNDED keep the units (a partial
+    refund does not say which units came back)."""
+    if ((raw.get("cancelStatus") or {}).get("cancelState")) == "CANCELED":
+        return OrderState.CANCELLED
+    payment = raw.get("orderPaymentStatus")
+    if payment == "FULLY_REFUNDED":
+        return OrderState.REFUNDED
+    if payment in ("PENDING", "FAILED"):
+        return OrderState.PENDING
+    return OrderState.PAID
 
 
 def order_from_ebay(raw: dict[str, Any]) -> ChannelOrder:
@@ -189,6 +211,7 @@ def order_from_ebay(raw: dict[str, Any]) -> ChannelOrder:
         created_at=parse_time(raw.get("creationDate")),
         updated_at=parse_time(raw.get("lastModifiedDate")),
         status=raw.get("orderFulfillmentStatus"),
+        state=order_state(raw),
         buyer_email=contact.get("email"),
         buyer_phone=(contact.get("primaryPhone") or {}).get("phoneNumber"),
         buyer_name=contact.get("fullName") or buyer.get("username"),

@@ -6,7 +6,8 @@ a retry after a lost answer fails as stale instead of writing twice over a
 sale. The mutation is all-or-nothing: entries Shopify flags are reported as
 failed and the rest are sent again without them.
 For Shopify the listing id is the InventoryItem GID.
-Orders: ``orders(query: "updated_at:>'…'", sortKey: UPDATED_AT)`` with cursor paging.
+Orders: ``orders(query: "updated_at:>='…'", sortKey: UPDATED_AT)`` with cursor paging: inclusive,
+because ``updatedAt`` has whole seconds and more orders may change within the second already seen.
 """
 
 from __future__ import annotations
@@ -19,20 +20,26 @@ from marketplaces.base import (
     ChannelClient,
     ChannelOrder,
     DeliveryAddress,
+    KnownOrders,
     OrderLine,
+    OrderState,
     PushResult,
     QuantityUpdate,
     SkuOutcome,
 )
 from marketplaces.batching import chunked, coalesce_updates, dedupe_orders, iso_z, later_cursor, parse_time
 from marketplaces.errors import ChannelError
-from marketplaces.http import ChannelSession, RetryPolicy
+from marketplaces.http import ChannelSession, QueryCostThrottle, RetryPolicy
 from marketplaces.money import to_minor_units
 from marketplaces.registry import register
 
 API_VERSION = "2025-01"
 MAX_QUANTITIES_PER_MUTATION = 250
-ORDERS_PAGE = 50
+# A query may cost at most 1000 points, and a connection costs first × its items: 14 orders of at
+# most 10 line items each come to 940. Orders with more lines read the rest separately.
+ORDERS_PAGE = 14
+LINES_PAGE = 10
+MORE_LINES_PAGE = 100
 
 SET_QUANTITIES = """
 mutation SetAvailable($input: InventorySetQuantitiesInput!) {
@@ -56,8 +63,19 @@ query ReadAvailable($ids: [ID!]!, $locationId: ID!) {
 }
 """
 
+LINE_ITEM_FIELDS = """
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          sku
+          name
+          quantity
+          variant { id inventoryItem { id } }
+          originalUnitPriceSet { shopMoney { amount currencyCode } }
+        }
+"""
+
 ORDERS = """
-query UpdatedOrders($first: Int!, $after: String, $query: String) {
+query UpdatedOrders($first: Int!, $after: String, $query: String, $lines: Int!) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes {
@@ -68,22 +86,24 @@ query UpdatedOrders($first: Int!, $after: String, $query: String) {
       email
       phone
       displayFulfillmentStatus
+      displayFinancialStatus
+      cancelledAt
       customer { firstName lastName }
       shippingAddress { name company address1 address2 city zip countryCodeV2 phone }
       shippingLine { title }
-      lineItems(first: 100) {
-        nodes {
-          sku
-          name
-          quantity
-          variant { id inventoryItem { id } }
-          originalUnitPriceSet { shopMoney { amount currencyCode } }
-        }
-      }
+      lineItems(first: $lines) {%s      }
     }
   }
 }
-"""
+""" % LINE_ITEM_FIELDS
+
+MORE_LINES = """
+query MoreLineItems($id: ID!, $first: Int!, $after: String) {
+  order(id: $id) {
+    lineItems(first: $first, after: $after) {%s    }
+  }
+}
+""" % LINE_ITEM_FIELDS
 
 
 @register("shopify")
@@ -105,7 +125,7 @@ class ShopifyClient(ChannelClient):
         self.reason = reason
         self.reference_document_uri = reference_document_uri
         self.initial_lookback = initial_lookback
-        self.orders_page_size = orders_page_size
+        self.orders_page_size = min(orders_page_size, ORDERS_PAGE)
 
     @classmethod
     def from_config(
@@ -124,7 +144,7 @@ class ShopifyClient(ChannelClient):
             raise ValueError("shopify: option location_id is required")
         session = ChannelSession(
             base_url, StaticTokenAuth("X-Shopify-Access-Token", token), timeout=timeout, retry=retry,
-            default_headers={"Accept": "application/json"},
+            default_headers={"Accept": "application/json"}, throttle=QueryCostThrottle(),
         )
         return cls(session, **opts)
 
@@ -212,22 +232,35 @@ class ShopifyClient(ChannelClient):
         return quantities
 
     # -- orders -----------------------------------------------------------------------------
-    def pull_orders(self, cursor: str | None) -> tuple[list[ChannelOrder], str | None]:
-        """``cursor`` is the latest ``updatedAt`` seen; orders updated after it are pulled."""
+    def pull_orders(self, cursor: str | None, known: KnownOrders | None = None) -> tuple[list[ChannelOrder], str | None]:
+        """``cursor`` is the latest ``updatedAt`` seen. The window includes it (``>=``): updatedAt has
+        whole seconds, and a strict ``>`` loses every order updated later in that same second. The
+        boundary orders come again on the next pull; the importer knows them by id."""
         since = cursor or iso_z(dt.datetime.now(dt.timezone.utc) - self.initial_lookback)
         orders: list[ChannelOrder] = []
         after = None
         new_cursor = cursor
         while True:
-            data = self.graphql(ORDERS, {"first": self.orders_page_size, "after": after, "query": f"updated_at:>'{since}'"})
+            data = self.graphql(ORDERS, {"first": self.orders_page_size, "after": after, "lines": LINES_PAGE,
+                                         "query": f"updated_at:>='{since}'"})
             connection = data["orders"]
             for node in connection["nodes"]:
+                self._read_all_lines(node)
                 orders.append(order_from_shopify(node))
                 new_cursor = later_cursor(new_cursor, node.get("updatedAt"))
             if not connection["pageInfo"]["hasNextPage"]:
                 break
             after = connection["pageInfo"]["endCursor"]
         return dedupe_orders(orders), new_cursor or since
+
+
+    def _read_all_lines(self, node: dict[str, Any]) -> None:
+        lines = node["lineItems"]
+        while lines["pageInfo"]["hasNextPage"]:
+            more = self.graphql(MORE_LINES, {"id": node["id"], "first": MORE_LINES_PAGE,
+                                             "after": lines["pageInfo"]["endCursor"]})["order"]["lineItems"]
+            lines["nodes"].extend(more["nodes"])
+            lines["pageInfo"] = more["pageInfo"]
 
 
 def _quantity_index(field: list[str] | None) -> int | None:
@@ -237,6 +270,20 @@ def _quantity_index(field: list[str] | None) -> int | None:
             if part == "quantities" and field[i + 1].isdigit():
                 return int(field[i + 1])
     return None
+
+
+# OrderDisplayFinancialStatus: PENDING and PARTIALLY_PAID are not paid; an EXPIRED authorisation or
+# a VOIDED payment ends the order; REFUNDED gives everything back. AUTHORIZED, PAID and
+# PARTIALLY_REFUNDED keep the units (a partial refund does not say which units came back).
+_FINANCIAL_STATES = {"PENDING": OrderState.PENDING, "PARTIALLY_PAID": OrderState.PENDING,
+                     "EXPIRED": OrderState.CANCELLED, "VOIDED": OrderState.CANCELLED,
+                     "REFUNDED": OrderState.REFUNDED}
+
+
+def order_state(node: dict[str, Any]) -> str:
+    if node.get("cancelledAt"):
+        return OrderState.CANCELLED
+    return _FINANCIAL_STATES.get(node.get("displayFinancialStatus"), OrderState.PAID)
 
 
 def order_from_shopify(node: dict[str, Any]) -> ChannelOrder:
@@ -259,7 +306,8 @@ def order_from_shopify(node: dict[str, Any]) -> ChannelOrder:
         channel_order_id=node["id"],
         created_at=parse_time(node.get("createdAt")),
         updated_at=parse_time(node.get("updatedAt")),
-        status=node.get("displayFulfillmentStatus"),
+        status=node.get("displayFinancialStatus"),
+        state=order_state(node),
         buyer_email=node.get("email"),
         buyer_phone=node.get("phone"),
         buyer_name=name or (ship or {}).get("name"),

@@ -147,24 +147,44 @@ class FakeAllegro(FakeServer):
         with self._lock:
             self.checkout_forms[form_id] = form
             for event_type in events:
-                self.events.append(
-                    {
-                        "id": str(next(self._event_ids)),
-                        "type": event_type,
-                        "occurredAt": now,
-                        "order": {
-                            "seller": {"id": "seller-1"},
-                            "buyer": {k: buyer[k] for k in ("id", "email", "login", "guest")},
-                            "lineItems": [
-                                {k: li[k] for k in ("id", "offer", "quantity", "price", "boughtAt")}
-                                for li in line_items
-                            ],
-                            "checkoutForm": {"id": form_id, "revision": form["revision"]},
-                            "marketplace": {"id": "allegro-pl"},
-                        },
-                    }
-                )
+                self._event(form, event_type, now)
         return form_id
+
+    def _event(self, form: dict[str, Any], event_type: str, now: str) -> None:
+        buyer = form["buyer"]
+        self.events.append(
+            {
+                "id": str(next(self._event_ids)),
+                "type": event_type,
+                "occurredAt": now,
+                "order": {
+                    "seller": {"id": "seller-1"},
+                    "buyer": {k: buyer[k] for k in ("id", "email", "login", "guest")},
+                    "lineItems": [
+                        {k: li[k] for k in ("id", "offer", "quantity", "price", "boughtAt")}
+                        for li in form["lineItems"]
+                    ],
+                    "checkoutForm": {"id": form["id"], "revision": form["revision"]},
+                    "marketplace": {"id": "allegro-pl"},
+                },
+            }
+        )
+
+    def change_order(self, form_id: str, event: str, *, status: str | None = None,
+                     fulfillment: str | None = None) -> None:
+        """What happens to an order after it was bought, as Allegro journals it: paid
+        (``READY_FOR_PROCESSING``), cancelled (``BUYER_CANCELLED``, ``AUTO_CANCELLED``), the seller's
+        fulfilment status changed (``FULFILLMENT_STATUS_CHANGED``, e.g. to RETURNED)."""
+        now = _now()
+        with self._lock:
+            form = self.checkout_forms[form_id]
+            if status is not None:
+                form["status"] = status
+            if fulfillment is not None:
+                form["fulfillment"] = {"status": fulfillment}
+            form["updatedAt"] = now
+            form["revision"] = uuid.uuid4().hex[:8]
+            self._event(form, event, now)
 
     # -- server hooks -------------------------------------------------------------------
     def validate_request(self, request: Request) -> Any:

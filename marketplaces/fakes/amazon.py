@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
+import time
 import uuid
 from typing import Any
 
@@ -17,6 +19,22 @@ from marketplaces.fakes.base import FakeServer, SpecViolation
 from marketplaces.fakes.oauth import TokenIssuer
 from marketplaces.fakes.swagger2 import Swagger2Validator, ValidatedRequest
 from marketplaces.specs import load_spec
+
+_USAGE_PLAN = re.compile(r"\|\s*([0-9.]+)\s*\|\s*([0-9]+)\s*\|")
+
+
+def usage_plans(*specs: dict[str, Any]) -> dict[str, tuple[float, int]]:
+    """operationId -> (rate a second, burst), from each operation's "Usage Plan" table in the spec."""
+    plans = {}
+    for spec in specs:
+        for operations in spec.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and operation.get("operationId"):
+                    found = _USAGE_PLAN.search(operation.get("description") or "")
+                    if found:
+                        plans[operation["operationId"]] = (float(found.group(1)), int(found.group(2)))
+    return plans
+
 
 UPLOADS = "/fake-s3/feed-uploads/"
 DOWNLOADS = "/fake-s3/feed-downloads/"
@@ -51,6 +69,14 @@ class FakeAmazon(FakeServer):
             Swagger2Validator(load_spec("amazon_feeds")),
             Swagger2Validator(load_spec("amazon_orders")),
         ]
+        # Each answer names the operation's rate in x-amzn-RateLimit-Limit (the spec's usage plan);
+        # operations listed in ``rate_limits`` (operationId -> (rate, burst)) are also held to it:
+        # a token bucket, and 429 without Retry-After when it is empty, as SP-API does.
+        self.usage_plans = usage_plans(load_spec("amazon_listings"), load_spec("amazon_feeds"),
+                                       load_spec("amazon_orders"))
+        self.rate_limits: dict[str, tuple[float, int]] = {}
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self.throttled = 0
         self.feed_schema = Draft7Validator(load_spec("amazon_listings_feed"))
         self.message_schema = Draft7Validator(load_spec("amazon_listings_feed_message"))
         self.report_schema = Draft7Validator(load_spec("amazon_listings_feed_report"))
@@ -123,6 +149,13 @@ class FakeAmazon(FakeServer):
             self.order_items[order_id] = items
         return order_id
 
+    def change_order(self, order_id: str, status: str, *, updated_at: dt.datetime | None = None) -> None:
+        """The order moves on (Pending → Unshipped when paid, → Canceled), with a new LastUpdateDate."""
+        with self._lock:
+            order = next(o for o in self.orders if o["AmazonOrderId"] == order_id)
+            order["OrderStatus"] = status
+            order["LastUpdateDate"] = iso_z(updated_at or dt.datetime.now(dt.timezone.utc))
+
     # -- hooks --------------------------------------------------------------------------
     def validate_request(self, request: Request) -> ValidatedRequest:
         for validator in self.validators:
@@ -148,7 +181,29 @@ class FakeAmazon(FakeServer):
         if response.status_code == 401:
             # SP-API says 403 "Unauthorized" for a missing or expired token.
             return self.error_response(403, "Unauthorized", "Access to requested resource is denied.")
+        operation = request.environ.get("fake.operation")
+        if operation and response.status_code < 400:
+            rate, _burst = self.rate_limits.get(operation) or self.usage_plans.get(operation, (None, None))
+            if rate is not None:
+                response.headers["x-amzn-RateLimit-Limit"] = f"{rate:g}"
         return response
+
+    def rate_limited(self, request: Request, validated: ValidatedRequest) -> Response | None:
+        operation = validated.operation_id
+        request.environ["fake.operation"] = operation
+        if operation not in self.rate_limits:
+            return None
+        rate, burst = self.rate_limits[operation]
+        now = time.monotonic()
+        with self._lock:
+            tokens, when = self._buckets.get(operation, (float(burst), now))
+            tokens = min(float(burst), tokens + (now - when) * rate)
+            if tokens < 1.0:
+                self._buckets[operation] = (tokens, now)
+                self.throttled += 1
+                return self.error_response(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
+            self._buckets[operation] = (tokens - 1.0, now)
+        return None
 
     def extra_response(self, request: Request) -> Response | None:
         """Pre-signed document URLs: outside the SP-API spec, like S3 is."""
@@ -335,4 +390,8 @@ class FakeAmazon(FakeServer):
             items = self.order_items.get(order_id)
             if items is None:
                 return self.error_response(404, "NotFound", "order not found")
+            order = next(o for o in self.orders if o["AmazonOrderId"] == order_id)
+            if order["OrderStatus"] in ("Pending", "PendingAvailability"):
+                # The spec: a Pending order's items come without pricing until payment is authorised.
+                items = [{k: v for k, v in item.items() if k != "ItemPrice"} for item in items]
             return self.json_response({"payload": {"AmazonOrderId": order_id, "OrderItems": items}})

@@ -172,6 +172,10 @@ class FakeServer:
         """Endpoints outside the published spec (token, upload URLs)."""
         return None
 
+    def rate_limited(self, request: Request, validated: Any) -> Response | None:
+        """The channel's own "too many requests" answer when its usage limits are spent (None: go on)."""
+        return None
+
     # -- helpers for channels -------------------------------------------------------
     @staticmethod
     def json_response(body: Any, status: int = 200, mimetype: str = "application/json", headers: dict | None = None) -> Response:
@@ -219,6 +223,9 @@ class FakeServer:
             return response
         if fault is not None and fault.kind == "fail":
             return self.error_response(fault.status, "INTERNAL", "Internal server error")
+        refused = self.rate_limited(request, validated)
+        if refused is not None:
+            return refused
         try:
             adapter = self.routes.bind_to_environ(request.environ)
             endpoint, args = adapter.match()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import urllib.parse
 from typing import Any
 
 from werkzeug.routing import Map, Rule
@@ -61,6 +62,7 @@ class FakeEbay(FakeServer):
         buyer_name: str = "Petr Novák",
         phone: str = "+420601234567",
         modified_at: dt.datetime | None = None,
+        payment_status: str = "PAID",
     ) -> str:
         """``lines``: (sku, quantity, unit price "12.34", currency). Returns the order id."""
         order_id = order_id or f"12-{next(self._order_numbers):05d}-00001"
@@ -85,7 +87,9 @@ class FakeEbay(FakeServer):
             "creationDate": when,
             "lastModifiedDate": when,
             "orderFulfillmentStatus": "NOT_STARTED",
-            "orderPaymentStatus": "PAID",
+            "orderPaymentStatus": payment_status,
+            # Always returned, NONE_REQUESTED when nobody asked to cancel.
+            "cancelStatus": {"cancelState": "NONE_REQUESTED", "cancelRequests": []},
             "buyer": {"username": "buyer_" + order_id[-5:], "buyerRegistrationAddress": contact},
             "lineItems": line_items,
             "fulfillmentStartInstructions": [
@@ -95,6 +99,20 @@ class FakeEbay(FakeServer):
         with self._lock:
             self.orders.append(order)
         return order_id
+
+    def change_order(self, order_id: str, *, payment_status: str | None = None, cancel_state: str | None = None,
+                     modified_at: dt.datetime | None = None) -> None:
+        """Paid (orderPaymentStatus PAID), refunded (FULLY_REFUNDED) or cancelled (cancelState CANCELED)."""
+        when = iso_z(modified_at or dt.datetime.now(dt.timezone.utc))
+        with self._lock:
+            order = next(o for o in self.orders if o["orderId"] == order_id)
+            if payment_status is not None:
+                order["orderPaymentStatus"] = payment_status
+            if cancel_state is not None:
+                order["cancelStatus"] = {"cancelState": cancel_state, "cancelRequests": []}
+                if cancel_state == "CANCELED":
+                    order["cancelStatus"]["cancelledDate"] = when
+            order["lastModifiedDate"] = when
 
     # -- hooks --------------------------------------------------------------------------
     def _validator(self, request: Request) -> OpenAPI3Validator:
@@ -194,13 +212,17 @@ class FakeEbay(FakeServer):
                 and (upper is None or parse_time(o[field]) <= upper)
             ]
             matching.sort(key=lambda o: o[field])
-            if self.duplicate_order_events:
-                matching = [o for order in matching for o in (order, order)]
             page = matching[offset : offset + limit]
+            if self.duplicate_order_events:
+                # Redelivery: each order of the page comes twice; the result set (total, offsets)
+                # is still counted in orders, so only the server's next link says where to go on.
+                page = [o for order in page for o in (order, order)]
             body: dict[str, Any] = {
                 "href": request.url, "limit": limit, "offset": offset,
                 "total": len(matching), "orders": page,
             }
             if offset + limit < len(matching):
-                body["next"] = request.base_url + f"?limit={limit}&offset={offset + limit}"
+                # The same query, the next offset, like eBay's next URI.
+                following = [(k, v) for k, v in request.args.items(multi=True) if k != "offset"]
+                body["next"] = request.base_url + "?" + urllib.parse.urlencode(following + [("offset", str(offset + limit))])
             return self.json_response(body)

@@ -32,6 +32,7 @@ from werkzeug.wrappers import Request, Response
 
 from marketplaces.batching import iso_z, parse_time
 from marketplaces.fakes.base import FakeServer, SpecViolation
+from marketplaces.fakes.shopify_cost import SINGLE_QUERY_MAX_COST, CostBucket, QueryCost
 from marketplaces.specs import load_spec
 
 API_VERSION = "2025-01"
@@ -42,7 +43,27 @@ REASONS = {
     "received", "reservation_created", "reservation_deleted", "reservation_updated",
     "restock", "safety_stock", "shrinkage",
 }
-_UPDATED_AFTER = re.compile(r"updated_at:>=?'?([^'\s]+)'?")
+_UPDATED_AFTER = re.compile(r"updated_at:(>=?)'?([^'\s]+)'?")
+
+
+def _page(items: list[Any], info: Any = None, first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
+    """One page of a connection; cursors are positions."""
+    if first is None or not 1 <= first <= 250:
+        raise GraphQLError("first must be between 1 and 250")
+    start = int(after) if after else 0
+    page = items[start : start + first]
+    end = start + len(page)
+    return {
+        "nodes": page,
+        "edges": [{"cursor": str(start + i + 1), "node": o} for i, o in enumerate(page)],
+        "pageInfo": {"hasNextPage": end < len(items), "hasPreviousPage": start > 0,
+                     "startCursor": str(start) if page else None, "endCursor": str(end) if page else None},
+    }
+
+
+def _timestamp(moment: dt.datetime) -> str:
+    """Shopify's DateTime has whole seconds: orders changed within one second share their updatedAt."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,8 +83,10 @@ def _published_schema() -> GraphQLSchema:
 class FakeShopify(FakeServer):
     channel = "shopify"
 
-    def __init__(self, *, access_token: str = "shpat_fake", location_id: str = "gid://shopify/Location/1", shop_currency: str = "PLN"):
+    def __init__(self, *, access_token: str = "shpat_fake", location_id: str = "gid://shopify/Location/1", shop_currency: str = "PLN",
+                 bucket_size: float = 2000.0, restore_rate: float = 100.0):
         super().__init__()
+        self.bucket = CostBucket(bucket_size, restore_rate)
         self.schema = _published_schema()
         self.access_token = access_token
         self.location_id = location_id
@@ -91,11 +114,12 @@ class FakeShopify(FakeServer):
         first_name: str = "Olena",
         last_name: str = "Shevchenko",
         updated_at: dt.datetime | None = None,
+        financial_status: str = "PAID",
     ) -> str:
         """``lines``: (sku, inventory item GID, quantity, unit price "12.34"). Returns the order GID."""
         n = next(self._ids)
         order_id = f"gid://shopify/Order/{n}"
-        when = iso_z(updated_at or dt.datetime.now(dt.timezone.utc))
+        when = _timestamp(updated_at or dt.datetime.now(dt.timezone.utc))
         order = {
             "__typename": "Order",
             "id": order_id,
@@ -105,27 +129,38 @@ class FakeShopify(FakeServer):
             "email": email,
             "phone": phone,
             "displayFulfillmentStatus": "UNFULFILLED",
+            "displayFinancialStatus": financial_status,
+            "cancelledAt": None,
             "customer": {"__typename": "Customer", "firstName": first_name, "lastName": last_name},
             "shippingAddress": {
                 "name": f"{first_name} {last_name}", "company": None, "address1": "vul. Khreshchatyk 1",
                 "address2": None, "city": "Kyiv", "zip": "01001", "countryCodeV2": "UA", "phone": phone,
             },
             "shippingLine": {"title": "Nova Poshta"},
-            "lineItems": lambda info, **args: {
-                "nodes": [
-                    {
-                        "sku": sku, "name": f"Item {sku}", "quantity": quantity,
-                        "variant": {"id": f"gid://shopify/ProductVariant/{i}", "inventoryItem": {"id": item}},
-                        "originalUnitPriceSet": {"shopMoney": {"amount": amount, "currencyCode": self.shop_currency}},
-                    }
-                    for i, (sku, item, quantity, amount) in enumerate(lines, 1)
-                ],
-                "pageInfo": {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None},
-            },
+            "lineItems": functools.partial(_page, [
+                {
+                    "sku": sku, "name": f"Item {sku}", "quantity": quantity,
+                    "variant": {"id": f"gid://shopify/ProductVariant/{i}", "inventoryItem": {"id": item}},
+                    "originalUnitPriceSet": {"shopMoney": {"amount": amount, "currencyCode": self.shop_currency}},
+                }
+                for i, (sku, item, quantity, amount) in enumerate(lines, 1)
+            ]),
         }
         with self._lock:
             self.orders.append(order)
         return order_id
+
+    def change_order(self, order_id: str, *, financial_status: str | None = None, cancelled: bool = False,
+                     updated_at: dt.datetime | None = None) -> None:
+        """Paid, refunded (displayFinancialStatus) or cancelled (cancelledAt), with a new updatedAt."""
+        when = _timestamp(updated_at or dt.datetime.now(dt.timezone.utc))
+        with self._lock:
+            order = next(o for o in self.orders if o["id"] == order_id)
+            if financial_status is not None:
+                order["displayFinancialStatus"] = financial_status
+            if cancelled:
+                order["cancelledAt"] = when
+            order["updatedAt"] = when
 
     # -- hooks --------------------------------------------------------------------------
     def validate_request(self, request: Request) -> Any:
@@ -153,11 +188,15 @@ class FakeShopify(FakeServer):
         coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables)
         if isinstance(coerced, list):
             raise SpecViolation("; ".join(e.message for e in coerced[:5]))
-        return {"document": document, "variables": variables, "operation_name": name}
+        return {"document": document, "variables": variables, "operation_name": name, "operation": operation}
 
     def validate_response(self, request: Request, response: Response, validated: Any) -> list[str]:
         body = json.loads(response.get_data())
-        return [f"execution: {e['message']}" for e in body.get("errors") or []] if response.status_code == 200 else []
+        if response.status_code != 200:
+            return []
+        # THROTTLED is Shopify's own answer, not a fault in ours.
+        return [f"execution: {e['message']}" for e in body.get("errors") or []
+                if (e.get("extensions") or {}).get("code") != "THROTTLED"]
 
     def error_response(self, status: int, code: str, message: str) -> Response:
         if status == 401:
@@ -168,8 +207,21 @@ class FakeShopify(FakeServer):
         return request.headers.get("X-Shopify-Access-Token") == self.access_token
 
     def graphql(self, request: Request, validated: Any) -> Response:
+        cost = QueryCost(self.schema, validated["document"], validated["operation"], validated["variables"])
+        requested = cost.requested()
+        if requested > SINGLE_QUERY_MAX_COST:
+            # Shopify refuses such a query whatever the bucket holds: a request it does not accept.
+            return self.reject(request, f"Query cost is {requested}, which exceeds the single query max cost "
+                                        f"limit ({SINGLE_QUERY_MAX_COST}) (MAX_COST_EXCEEDED)")
+        if not self.bucket.take(requested):
+            return self.json_response({
+                "errors": [{"message": "Throttled", "extensions": {
+                    "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": None,
+                                        "throttleStatus": self.bucket.status()}}})
         root = {
             "orders": self._orders,
+            "order": lambda info, id: next((o for o in self.orders if o["id"] == id), None),
             "nodes": self._nodes,
             "inventoryItem": lambda info, id: self._inventory_item(id),
             "inventorySetQuantities": self._set_quantities,
@@ -179,9 +231,13 @@ class FakeShopify(FakeServer):
                 self.schema, validated["document"], root_value=root,
                 variable_values=validated["variables"], operation_name=validated["operation_name"],
             )
+        actual = cost.actual(result.data)
+        self.bucket.refund(requested - actual)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [e.formatted for e in result.errors]
+        body["extensions"] = {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
+                                       "throttleStatus": self.bucket.status()}}
         return self.json_response(body)
 
     # -- resolvers ----------------------------------------------------------------------
@@ -210,25 +266,20 @@ class FakeShopify(FakeServer):
         return [self._inventory_item(i) if "/InventoryItem/" in i else None for i in ids]
 
     def _orders(self, info: Any, first: int | None = None, after: str | None = None, query: str | None = None, **_: Any) -> dict[str, Any]:
-        if first is None or not 1 <= first <= 250:
-            raise GraphQLError("first must be between 1 and 250")
-        since = None
+        since, inclusive = None, False
         if query:
             m = _UPDATED_AFTER.search(query)
-            since = parse_time(m.group(1)) if m else None
-        chosen = [o for o in self.orders if since is None or parse_time(o["updatedAt"]) > since]
+            if m:
+                since, inclusive = parse_time(m.group(2)), m.group(1) == ">="
+        # Search compares at Shopify's precision, whole seconds.
+        if since is not None:
+            since = since.replace(microsecond=0)
+        chosen = [o for o in self.orders if since is None or parse_time(o["updatedAt"]) > since
+                  or (inclusive and parse_time(o["updatedAt"]) == since)]
         chosen.sort(key=lambda o: o["updatedAt"])
         if self.duplicate_order_events:
             chosen = [o for order in chosen for o in (order, order)]
-        start = int(after) if after else 0
-        page = chosen[start : start + first]
-        end = start + len(page)
-        return {
-            "nodes": page,
-            "edges": [{"cursor": str(start + i + 1), "node": o} for i, o in enumerate(page)],
-            "pageInfo": {"hasNextPage": end < len(chosen), "hasPreviousPage": start > 0,
-                         "startCursor": str(start) if page else None, "endCursor": str(end) if page else None},
-        }
+        return _page(chosen, info, first, after)
 
     def _set_quantities(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         errors: list[dict[str, Any]] = []

@@ -83,7 +83,7 @@ class Reservation(Base):
     id: Mapped[uuid.UUID] = mapped_column(Id, primary_key=True, default=new_id)
     channel: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str] = mapped_column(String(100))  # the shop's cart or order reference
-    status: Mapped[str] = mapped_column(String(16), index=True)  # held | committed | released | expired | fulfilled
+    status: Mapped[str] = mapped_column(String(16), index=True)  # held | committed | released | expired | fulfilled | returned
     expires_at: Mapped[dt.datetime] = mapped_column(Timestamp, index=True)
     order_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)

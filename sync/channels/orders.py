@@ -1,9 +1,10 @@
 """Marketplace orders into HQ's books, each exactly once.
 
 Per channel, orders are pulled from the stored cursor.  Each order is imported in its own transaction,
-keyed by the unique (channel, channel_order_id): its pieces are reserved through sync.stock (channel =
-the marketplace, reference = the order id) and committed at once, since the buyer has already paid; the
-buyer is matched to the central customer profile by e-mail or phone (or a profile is created), the order
+keyed by the unique (channel, channel_order_id).  A paid order's pieces are reserved through sync.stock
+(channel = the marketplace, reference = the order id) and committed at once; an unpaid one waits as
+``pending`` and takes them when it is paid (once); one cancelled or refunded gives them back (released,
+or returned on hand if already shipped) and says so on the buyer's timeline.  The buyer is matched to the central customer profile by e-mail or phone (or a profile is created), the order
 goes on their timeline and ``customer.purchased`` is queued.  An order for pieces we no longer have is
 kept (status ``oversold``) with an incident per short SKU.  The cursor only moves when every order of
 the pull was imported, so a failure means a re-pull, which the unique key makes harmless."""
@@ -15,16 +16,19 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplaces.base import OrderState
 from marketplaces.errors import ChannelError
 from pos.catalogue.models import Product
+from pos.customers.models import Customer
 from pos.customers.identity import IdentityError, normalise_email, normalise_phone
 from pos.customers.services import create as find_or_create_profile
 from pos.customers.services import record_interaction
 from pos.db import utcnow
 from pos.problems import ApiProblem
+from pos.stock.models import ReservationLine
 from sync.channels.accounts import clients, configured, timing
 from sync.channels.incidents import raise_oversold, raise_unknown_listing
-from sync.channels.models import ChannelListing, MarketplaceOrder
+from sync.channels.models import ChannelIncident, ChannelListing, MarketplaceOrder
 from sync.channels.state import back_off, channel_state, in_backoff, recovered
 from sync.stock import reservations
 from sync.stock.availability import Freshness
@@ -73,20 +77,55 @@ def _sku_lines(session, order) -> tuple[dict, list]:
 
 
 def import_order(session, freshness: Freshness, region: str, order) -> str:
-    """reserved | oversold | unmatched | duplicate."""
-    if session.scalar(select(MarketplaceOrder.id).where(MarketplaceOrder.channel == order.channel,
-                                                        MarketplaceOrder.channel_order_id == order.channel_order_id)):
-        return "duplicate"
-    matched, unknown = _sku_lines(session, order)
-    total = sum(line.quantity * line.unit_price for line in order.lines)
-    currency = order.lines[0].currency if order.lines else ""
+    """reserved | oversold | unmatched | pending | cancelled | refunded (what the order is now), or
+    duplicate when nothing changed since it was imported."""
+    return _import(session, freshness, region, order)[0]
+
+
+def _import(session, freshness: Freshness, region: str, order) -> tuple[str, bool]:
+    """(outcome, first time seen)."""
+    record = session.scalar(select(MarketplaceOrder).where(MarketplaceOrder.channel == order.channel,
+                                                           MarketplaceOrder.channel_order_id == order.channel_order_id)
+                            .with_for_update())
+    if record is not None:
+        return _follow(session, freshness, record, order), False
     record = MarketplaceOrder(channel=order.channel, channel_order_id=order.channel_order_id, status="importing",
-                              total=total, currency=currency[:3], channel_status=(order.status or "")[:64],
-                              imported_at=utcnow(),
-                              lines=[{"sku": l.sku, "listing_id": l.listing_id, "quantity": l.quantity,
-                                      "unit_price": l.unit_price, "currency": l.currency} for l in order.lines])
+                              channel_status=(order.status or "")[:64], imported_at=utcnow())
+    _copy_lines(record, order)
+    total, currency = record.total, record.currency
     session.add(record)
     session.flush()  # the unique key answers here if another importer got this order first
+    customer = buyer(session, order, region)
+    record.customer_id = customer.id
+    # Only a paid order takes stock; one that arrives unpaid waits, one that arrives cancelled or
+    # refunded never takes any.
+    matched = _take_stock(session, freshness, order, record) if order.state == OrderState.PAID else {}
+    if order.state != OrderState.PAID:
+        record.status = {OrderState.PENDING: "pending", OrderState.CANCELLED: "cancelled",
+                         OrderState.REFUNDED: "refunded"}[order.state]
+    details = {"total": total, "currency": currency, "status": record.status,
+               "reservation_id": str(record.reservation_id) if record.reservation_id else None,
+               "lines": [{"sku": sku, "quantity": q} for sku, (_pid, q) in matched.items()]
+               or [{"sku": l.sku, "quantity": l.quantity} for l in order.lines],
+               "delivery": order.delivery_method}
+    record_interaction(session, customer.id, order.channel, "order", order.channel_order_id, details,
+                       at=order.created_at or None)
+    if order.state == OrderState.PAID:
+        _purchased(session, record, customer, matched)
+    session.flush()
+    return record.status, True
+
+
+def _copy_lines(record: MarketplaceOrder, order) -> None:
+    record.total = sum(line.quantity * line.unit_price for line in order.lines)
+    record.currency = (order.lines[0].currency if order.lines else "")[:3]
+    record.lines = [{"sku": l.sku, "listing_id": l.listing_id, "quantity": l.quantity, "unit_price": l.unit_price,
+                     "currency": l.currency} for l in order.lines]
+
+
+def _take_stock(session, freshness, order, record: MarketplaceOrder) -> dict:
+    """Reserve and commit a paid order's pieces (or raise incidents); {sku: (product_id, quantity)}."""
+    matched, unknown = _sku_lines(session, order)
     if unknown:
         record.status = "unmatched"
         for line in unknown:
@@ -94,21 +133,61 @@ def import_order(session, freshness: Freshness, region: str, order) -> str:
                                   order_id=record.id, listing_id=line.listing_id, sku=line.sku, requested=line.quantity)
     else:
         record.status = _reserve(session, freshness, order, record, matched)
-    customer = buyer(session, order, region)
-    record.customer_id = customer.id
-    details = {"total": total, "currency": currency, "status": record.status,
-               "reservation_id": str(record.reservation_id) if record.reservation_id else None,
-               "lines": [{"sku": sku, "quantity": q} for sku, (_pid, q) in matched.items()],
-               "delivery": order.delivery_method}
-    record_interaction(session, customer.id, order.channel, "order", order.channel_order_id, details,
-                       at=order.created_at or None)
+    return matched
+
+
+def _purchased(session, record: MarketplaceOrder, customer, matched: dict) -> None:
     enqueue(session, "customer.purchased", {
         "customer": {"id": str(customer.id), "email": customer.email, "phone": customer.phone},
-        "channel": order.channel, "order_id": order.channel_order_id, "status": record.status,
-        "total": total, "currency": currency,
+        "channel": record.channel, "order_id": record.channel_order_id, "status": record.status,
+        "total": record.total, "currency": record.currency,
         "lines": [{"sku": sku, "quantity": q} for sku, (_pid, q) in matched.items()]})
+
+
+FINAL = ("cancelled", "refunded")
+
+
+def _follow(session, freshness, record: MarketplaceOrder, order) -> str:
+    """An order seen before: act on what changed, once. A pending order that is now paid takes its
+    stock; a cancelled or refunded one gives back what it took; anything else is a duplicate."""
+    record.channel_status = (order.status or "")[:64]
+    if record.status == "pending" and order.state == OrderState.PAID:
+        _copy_lines(record, order)  # an unpaid order's lines may come without prices (Amazon's Pending)
+        matched = _take_stock(session, freshness, order, record)
+        _purchased(session, record, session.get(Customer, record.customer_id), matched)
+        session.flush()
+        return record.status
+    if record.status in FINAL or order.state not in (OrderState.CANCELLED, OrderState.REFUNDED):
+        return "duplicate"
+    refunded = order.state == OrderState.REFUNDED
+    took_stock = record.reservation_id is not None
+    if took_stock:
+        reservations.give_back(session, record.reservation_id,
+                               f"{record.channel} order {record.channel_order_id} {order.state}")
+    now = utcnow()
+    note = f"the order was {order.state} on {record.channel}"
+    for incident in session.scalars(select(ChannelIncident).where(ChannelIncident.order_id == record.id,
+                                                                  ChannelIncident.status == "open")):
+        incident.status, incident.resolved_at, incident.note = "resolved", now, note
+    record.status = "refunded" if refunded else "cancelled"
+    if record.customer_id is not None:
+        # A refund is the marketplace's return: on the timeline as one, like a store return.
+        record_interaction(session, record.customer_id, record.channel, "return" if refunded else "cancellation",
+                           record.channel_order_id,
+                           {"status": record.status, "total": record.total, "currency": record.currency,
+                            "stock_returned": took_stock, "lines": _our_lines(session, record)})
     session.flush()
     return record.status
+
+
+def _our_lines(session, record: MarketplaceOrder) -> list[dict]:
+    """The order's lines in our SKUs where it took stock, else as the channel named them."""
+    if record.reservation_id is None:
+        return [{"sku": line["sku"], "quantity": line["quantity"]} for line in record.lines]
+    lines: dict[str, int] = {}
+    for line in session.scalars(select(ReservationLine).where(ReservationLine.reservation_id == record.reservation_id)):
+        lines[line.sku] = lines.get(line.sku, 0) + line.quantity
+    return [{"sku": sku, "quantity": quantity} for sku, quantity in lines.items()]
 
 
 def _reserve(session, freshness, order, record: MarketplaceOrder, matched: dict) -> str:
@@ -130,6 +209,15 @@ def _reserve(session, freshness, order, record: MarketplaceOrder, matched: dict)
     return "reserved"
 
 
+def _known_statuses(db, channel: str):
+    """For the client: the channel status of an order as last imported (None: never imported)."""
+    def known(channel_order_id: str) -> str | None:
+        with db.unit_of_work(read_only=True) as uow:
+            return uow.session.scalar(select(MarketplaceOrder.channel_status).where(
+                MarketplaceOrder.channel == channel, MarketplaceOrder.channel_order_id == channel_order_id))
+    return known
+
+
 def pull_channel(app, channel: str) -> dict:
     registry = clients(app)
     db = app.extensions["pos.db"]
@@ -139,7 +227,7 @@ def pull_channel(app, channel: str) -> dict:
             return {"channel": channel, "skipped": "back-off"}
         cursor = state.order_cursor if state is not None else None
     try:
-        orders, new_cursor = registry.get(channel).pull_orders(cursor)
+        orders, new_cursor = registry.get(channel).pull_orders(cursor, known=_known_statuses(db, channel))
     except (ChannelError, requests.RequestException, RuntimeError) as exc:
         log.warning("order pull from %s failed: %s", channel, type(exc).__name__)
         with db.unit_of_work() as uow:
@@ -148,19 +236,20 @@ def pull_channel(app, channel: str) -> dict:
         return {"channel": channel, "error": type(exc).__name__}
     freshness, region = Freshness.from_config(app.config), app.config["POS_COUNTRY"]
     counts: dict[str, int] = {}
-    failed = 0
+    failed = new = 0
     for order in orders:
         try:
             with db.unit_of_work() as uow:
-                outcome = import_order(uow.session, freshness, region, order)
+                outcome, first_seen = _import(uow.session, freshness, region, order)
                 uow.commit()
         except IntegrityError:
-            outcome = "duplicate"  # imported meanwhile by another run: the unique key kept it once
+            outcome, first_seen = "duplicate", False  # imported meanwhile by another run: the unique key kept it once
         except Exception:
             log.exception("importing %s order %s failed", channel, order.channel_order_id)
             failed += 1
             continue
         counts[outcome] = counts.get(outcome, 0) + 1
+        new += first_seen
     with db.unit_of_work() as uow:
         state = channel_state(uow.session, channel)
         if failed:
@@ -169,7 +258,7 @@ def pull_channel(app, channel: str) -> dict:
             state.order_cursor = new_cursor
             recovered(state)
         state.last_pull_at = utcnow()
-        state.orders_total = (state.orders_total or 0) + sum(n for k, n in counts.items() if k != "duplicate")
+        state.orders_total = (state.orders_total or 0) + new
         uow.commit()
     return {"channel": channel, "orders": counts, "failed": failed}
 

@@ -36,6 +36,7 @@ TRANSITIONS = {
     ("held", "expired"): (-1, 0),
     ("committed", "released"): (0, -1),
     ("committed", "fulfilled"): (0, -1),
+    ("fulfilled", "returned"): (0, 0),  # the pieces come back on hand through the ledger
 }
 
 _level, _product, _location = StockLevel.__table__, Product.__table__, Location.__table__
@@ -268,12 +269,13 @@ def move(session, reservation: Reservation, to_status: str, now: dt.datetime | N
                                                  StockLevel.product_id == line.product_id)
                         .values(reserved=StockLevel.reserved + d_reserved * line.quantity,
                                 committed=StockLevel.committed + d_committed * line.quantity))
-    if to_status == "fulfilled":
+    if to_status in ("fulfilled", "returned"):
+        sign, reason = (-1, "sale") if to_status == "fulfilled" else (1, "return")
         by_location: dict = {}
         for line in lines:
-            by_location.setdefault(line.location_id, []).append((line.product_id, -line.quantity))
+            by_location.setdefault(line.location_id, []).append((line.product_id, sign * line.quantity))
         for location_id, movements in by_location.items():
-            record_movements(session, location_id, movements, "sale", reservation.id)
+            record_movements(session, location_id, movements, reason, reservation.id)
     publish_holds(session, {(line.location_id, line.product_id) for line in lines})
     session.add(ReservationEvent(reservation_id=reservation.id, status=to_status, at=now, detail=detail[:200]))
     session.flush()
@@ -319,6 +321,20 @@ def fulfil(session, reservation_id, now: dt.datetime | None = None) -> Reservati
     if reservation.status == "fulfilled":
         return reservation
     if not move(session, reservation, "fulfilled", now, "shipped"):
+        raise ApiProblem(409, "reservation-changed", "reservation_id: changed meanwhile; read it again",
+                         field="reservation_id")
+    return reservation
+
+
+def give_back(session, reservation_id, detail: str, now: dt.datetime | None = None) -> Reservation:
+    """The order behind it was cancelled or refunded: its pieces are free again. Pieces still held or
+    committed are released; pieces already shipped come back on hand at the locations they left, as
+    a store return (ledger reason ``return``). Asked again, nothing moves twice."""
+    reservation = get_reservation(session, reservation_id)
+    to_status = {"held": "released", "committed": "released", "fulfilled": "returned"}.get(reservation.status)
+    if to_status is None:
+        return reservation  # released, expired or returned already
+    if not move(session, reservation, to_status, now, detail):
         raise ApiProblem(409, "reservation-changed", "reservation_id: changed meanwhile; read it again",
                          field="reservation_id")
     return reservation

@@ -74,7 +74,7 @@ class ReservationOut(BaseModel):
     id: str
     channel: str
     reference: str
-    status: Literal["held", "committed", "released", "expired", "fulfilled"]
+    status: Literal["held", "committed", "released", "expired", "fulfilled", "returned"]
     expires_at: str
     order_id: str | None
     lines: list[ReservationLineOut]

@@ -62,7 +62,8 @@ def test_orders_are_imported_once_despite_duplicated_events_and_repulls(hq, fake
             state.order_cursor = None
         uow.commit()
     again = {r["channel"]: r["orders"] for r in pull_round(hq)}
-    assert again == {c: {"duplicate": 1} for c in placed}
+    # Amazon leaves out orders imported unchanged before (their items are never read again).
+    assert again == {c: {"duplicate": 1} if c != "amazon" else {} for c in placed}
     assert count(hq, select(func.count()).select_from(MarketplaceOrder)) == 4
     imported = count(hq, select(func.count()).select_from(Reservation).where(Reservation.status == "committed"))
     assert imported == 4

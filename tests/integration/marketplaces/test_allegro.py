@@ -9,7 +9,7 @@ import uuid
 import pytest
 import requests
 
-from marketplaces import QuantityUpdate
+from marketplaces import OrderState, QuantityUpdate
 from marketplaces.errors import ChannelUnavailable
 
 MEDIA = "application/vnd.allegro.public.v1+json"
@@ -189,3 +189,17 @@ def test_fake_checks_its_own_answers_against_the_response_schema(allegro):
     client.pull_orders(None)
     assert any("summary" in p for p in fake.invalid_responses)
     fake.invalid_responses.clear()
+
+
+def test_order_states_follow_the_checkout_form(allegro):
+    fake, client = allegro
+    fake.add_offer("1", 5, sku="KAWA")
+    paid = fake.add_order([("1", 1, "10.00", "PLN")])
+    unpaid = fake.add_order([("1", 1, "10.00", "PLN")], status="FILLED_IN", events=("BOUGHT", "FILLED_IN"))
+    cancelled = fake.add_order([("1", 1, "10.00", "PLN")], status="BOUGHT", events=("BOUGHT",))
+    fake.change_order(cancelled, "AUTO_CANCELLED", status="CANCELLED")
+    returned = fake.add_order([("1", 1, "10.00", "PLN")])
+    fake.change_order(returned, "FULFILLMENT_STATUS_CHANGED", fulfillment="RETURNED")
+    states = {o.channel_order_id: o.state for o in client.pull_orders(None)[0]}
+    assert states == {paid: OrderState.PAID, unpaid: OrderState.PENDING, cancelled: OrderState.CANCELLED,
+                      returned: OrderState.REFUNDED}

@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from marketplaces import QuantityUpdate
+from marketplaces import OrderState, QuantityUpdate
 
 
 def test_small_push_patches_each_sku(amazon):
@@ -100,3 +100,30 @@ def test_fake_rejects_requests_and_feeds_outside_the_spec(amazon):
     assert len(fake.rejected) == 3
     assert "patches" in fake.rejected[1].reason and "JSON_LISTINGS_FEED" in fake.rejected[2].reason
     fake.rejected.clear()
+
+
+def test_order_states_and_items_only_for_unknown_or_changed_orders(amazon):
+    fake, client = amazon
+    paid = fake.add_order([("S1", 1, "10.00", "PLN")])
+    pending = fake.add_order([("S1", 1, "10.00", "PLN")], status="Pending")
+    cancelled = fake.add_order([("S1", 1, "10.00", "PLN")], status="Canceled")
+    orders, cursor = client.pull_orders(None)
+    assert {o.channel_order_id: o.state for o in orders} == {
+        paid: OrderState.PAID, pending: OrderState.PENDING, cancelled: OrderState.CANCELLED}
+    imported = {o.channel_order_id: o.status for o in orders}
+    fake.change_order(pending, "Unshipped")
+    orders, _ = client.pull_orders(cursor, known=imported.get)
+    assert [(o.channel_order_id, o.state) for o in orders] == [(pending, OrderState.PAID)]
+    assert len([e for e in fake.exchanges if e.path.endswith("/orderItems")]) == 4
+
+
+def test_throttling_follows_the_rate_limit_header_and_is_retried(amazon):
+    fake, client = amazon
+    fake.rate_limits["getOrderItems"] = (20.0, 2)  # the usage plan: 20 a second, a burst of 2
+    ids = [fake.add_order([("S1", 1, "10.00", "PLN")]) for _ in range(12)]
+    orders, _ = client.pull_orders(None)
+    assert sorted(o.channel_order_id for o in orders) == sorted(ids)
+    assert all(o.lines for o in orders)
+    # The burst is spent, one 429 (no Retry-After on SP-API) says so; from then on requests are spaced
+    # by x-amzn-RateLimit-Limit instead of running into the limit again and again.
+    assert 1 <= fake.throttled <= 2 and client.session.throttled == fake.throttled

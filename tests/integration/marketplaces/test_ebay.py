@@ -6,7 +6,7 @@ import datetime as dt
 
 import requests
 
-from marketplaces import QuantityUpdate
+from marketplaces import OrderState, QuantityUpdate
 
 
 def test_push_sends_at_most_25_items_a_call_and_reads_back(ebay):
@@ -73,6 +73,30 @@ def test_duplicated_orders_are_returned_once(ebay):
     ids = [fake.add_order([("A", 1, "1.00", "EUR")]) for _ in range(3)]
     orders, _ = client.pull_orders(None)
     assert [o.channel_order_id for o in orders] == ids
+
+
+def test_paging_follows_the_next_link_so_no_order_is_skipped(ebay):
+    fake, client = ebay
+    client.orders_page_size = 3
+    fake.duplicate_order_events = True  # pages hold more entries than the server's offset steps over
+    ids = [fake.add_order([("A", 1, "1.00", "EUR")]) for _ in range(10)]
+    orders, _ = client.pull_orders(None)
+    assert [o.channel_order_id for o in orders] == ids
+    pages = [e for e in fake.exchanges if e.path.endswith("/order")]
+    assert len(pages) == 4  # 3 + 3 + 3 + 1, each reached by its next link
+
+
+def test_order_states_follow_cancel_state_and_payment_status(ebay):
+    fake, client = ebay
+    paid = fake.add_order([("A", 1, "1.00", "EUR")])
+    pending = fake.add_order([("A", 1, "1.00", "EUR")], payment_status="PENDING")
+    refunded = fake.add_order([("A", 1, "1.00", "EUR")])
+    fake.change_order(refunded, payment_status="FULLY_REFUNDED")
+    cancelled = fake.add_order([("A", 1, "1.00", "EUR")])
+    fake.change_order(cancelled, cancel_state="CANCELED")
+    states = {o.channel_order_id: o.state for o in client.pull_orders(None)[0]}
+    assert states == {paid: OrderState.PAID, pending: OrderState.PENDING, refunded: OrderState.REFUNDED,
+                      cancelled: OrderState.CANCELLED}
 
 
 def test_fake_rejects_a_batch_of_26(ebay):

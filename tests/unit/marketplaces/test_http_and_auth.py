@@ -103,3 +103,53 @@ def test_registry_builds_each_channel_and_checks_configuration():
         get_client("shopify", "http://127.0.0.1:9", {"access_token": "t"})
     with pytest.raises(ValueError, match="seller_id"):
         get_client("amazon", "http://127.0.0.1:9", {"client_id": "a", "client_secret": "b", "refresh_token": "c"})
+
+
+def _answer(status: int, body: bytes = b"", headers: dict | None = None, method: str = "GET",
+            url: str = "https://sp.example/orders/v0/orders/405-1/orderItems"):
+    import requests
+
+    response = requests.Response()
+    response.status_code, response._content = status, body
+    response.headers.update(headers or {})
+    response.request = requests.Request(method, url).prepare()
+    return response
+
+
+def test_amazon_rate_header_paces_an_operation_only_after_it_was_throttled():
+    from marketplaces.http import RateHeaderThrottle
+
+    clock = Clock()
+    throttle = RateHeaderThrottle(clock=clock)
+    one, other = "https://sp.example/orders/v0/orders/405-1/orderItems", "https://sp.example/orders/v0/orders/405-2/orderItems"
+    assert throttle.operation("GET", one) == throttle.operation("GET", other)  # order ids are not operations
+    throttle.observe("GET", one, _answer(200, headers={"x-amzn-RateLimit-Limit": "2.0"}))
+    assert throttle.pace("GET", other) == 0.0  # the burst is spent freely
+    refused = _answer(429, url=other)
+    throttle.observe("GET", other, refused)
+    assert throttle.throttled(refused) and throttle.wait_seconds(refused) == pytest.approx(0.55)
+    clock.now += 0.55
+    assert throttle.pace("GET", other) == 0.0 and throttle.pace("GET", one) == pytest.approx(0.55)
+    clock.now += 60  # left alone long enough to have its burst back
+    assert throttle.pace("GET", one) == 0.0
+    assert throttle.wait_seconds(_answer(429, headers={"Retry-After": "3"})) == 3.0
+
+
+def test_shopify_throttled_answer_waits_for_the_points_the_query_needs():
+    import json
+
+    from marketplaces.http import QueryCostThrottle
+
+    clock = Clock()
+    throttle = QueryCostThrottle(clock=clock)
+    cost = {"requestedQueryCost": 500, "throttleStatus": {"maximumAvailable": 2000, "currentlyAvailable": 300,
+                                                          "restoreRate": 100}}
+    refused = _answer(200, json.dumps({"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+                                       "extensions": {"cost": cost}}).encode())
+    assert throttle.throttled(refused) and throttle.wait_seconds(refused) == 2.0
+    fine = _answer(200, json.dumps({"data": {}, "extensions": {"cost": cost}}).encode())
+    assert not throttle.throttled(fine)
+    throttle.observe("POST", "https://shop.example/graphql.json", fine)
+    assert throttle.pace("POST", "https://shop.example/graphql.json") == pytest.approx(2.01)
+    clock.now += 3
+    assert throttle.pace("POST", "https://shop.example/graphql.json") == 0.0
