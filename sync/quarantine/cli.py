@@ -6,16 +6,24 @@ import json
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale, gettext
 
 from pos.http import database
 from pos.problems import ApiProblem
 from pos.schemas import Approval
 from pos.staff.services import PinRejected, approve, register_pin_failure
+from pos.terminal.i18n import default_language
 from sync.quarantine import services
 from sync.quarantine.services import QuarantineError, StillRefused
 
 manager_option = click.option("--manager", required=True, help="the approving manager's login (PIN is asked for)")
 pin_option = click.option("--pin", prompt="Manager PIN", hide_input=True, help="the manager's PIN (asked if left out)")
+
+
+def say(message: str, **values) -> str:
+    """An operator's message in the node's language (POS_LANGUAGE, else its country's)."""
+    with force_locale(default_language(current_app.config)):
+        return gettext(message, **values)
 
 
 @click.group("quarantine", help="HQ: store changes HQ refused; see, fix and replay, or discard them.")
@@ -37,8 +45,9 @@ def list_command(status: str, store: str | None, limit: int):
             click.echo(f"{row.id}  {code}  seq {row.seq}  {row.entity} {row.entity_id}  {row.status}  "
                        f"{row.problem.get('detail', '')}")
         counts = services.counts(uow.session)
-    click.echo(f"{len(rows)} listed; held {counts.get('held', 0)}, replayed {counts.get('replayed', 0)}, "
-               f"discarded {counts.get('discarded', 0)}.  Next: `flask quarantine show ID`.")
+    click.echo(say("%(listed)s listed; held %(held)s, replayed %(replayed)s, discarded %(discarded)s.  "
+                   "Next: `flask quarantine show ID`.", listed=len(rows), held=counts.get("held", 0),
+                   replayed=counts.get("replayed", 0), discarded=counts.get("discarded", 0)))
 
 
 @quarantine_cli.command("show")
@@ -63,11 +72,12 @@ def replay_command(quarantine_id, payload_file, note: str, manager: str, pin: st
     """Apply a refused change again, with the same checks as a push."""
     payload = json.load(payload_file) if payload_file else None
     if payload is not None and not isinstance(payload, dict):
-        raise click.ClickException("--payload-file: the payload must be a JSON object; nothing was applied")
+        raise click.ClickException(say("--payload-file: the payload must be a JSON object; nothing was applied."))
 
     def work(session, approver):
         row = services.replay(session, quarantine_id, approver, payload=payload, note=note)
-        return f"Replayed: {row.entity} {row.entity_id} (seq {row.seq}) is applied at HQ."
+        return say("Replayed: %(entity)s %(entity_id)s (seq %(seq)s) is applied at HQ.", entity=row.entity,
+                   entity_id=row.entity_id, seq=row.seq)
     _approved(quarantine_id, manager, pin, "quarantine_replay", {"fixed": payload is not None, "note": note}, work)
 
 
@@ -81,7 +91,8 @@ def discard_command(quarantine_id, note: str, manager: str, pin: str):
     """Drop a refused change for good (it stays listed as discarded)."""
     def work(session, approver):
         row = services.discard(session, quarantine_id, approver, note)
-        return f"Discarded: {row.entity} {row.entity_id} (seq {row.seq}); it will not be applied."
+        return say("Discarded: %(entity)s %(entity_id)s (seq %(seq)s); it will not be applied.", entity=row.entity,
+                   entity_id=row.entity_id, seq=row.seq)
     _approved(quarantine_id, manager, pin, "quarantine_discard", {"note": note}, work)
 
 
@@ -106,16 +117,18 @@ def allow_return_command(sale_id, store: str, reason: str, manager: str, pin: st
     except PinRejected as rejected:
         _count_wrong_pin(rejected)
     except (ApiProblem, QuarantineError) as exc:
-        raise click.ClickException(f"{exc}; nothing was changed") from None
-    click.echo(f"Store {store} may now take back sale {sale_id}.  Next: replay its return with "
-               f"`flask quarantine replay ID --manager {manager}`.")
+        raise click.ClickException(say("%(problem)s; nothing was changed.", problem=exc)) from None
+    click.echo(say("Store %(store)s may now take back sale %(sale_id)s.  Next: replay its return with "
+                   "`flask quarantine replay ID --manager %(manager)s`.", store=store, sale_id=sale_id,
+                   manager=manager))
 
 
 def _get(session, quarantine_id):
     try:
         return services.get(session, quarantine_id)
     except QuarantineError as exc:
-        raise click.ClickException(f"{exc}.  Next: `flask quarantine list --status all`.") from None
+        raise click.ClickException(say("%(problem)s.  Next: `flask quarantine list --status all`.",
+                                       problem=exc)) from None
 
 
 def _approved(quarantine_id, manager: str, pin: str, action: str, details: dict, work) -> None:
@@ -134,10 +147,12 @@ def _approved(quarantine_id, manager: str, pin: str, action: str, details: dict,
     except PinRejected as rejected:
         _count_wrong_pin(rejected)
     except StillRefused as exc:
-        raise click.ClickException(f"refused again, nothing was applied: {exc.refusal.field.removeprefix('change.')}"
-                                   f": {exc.refusal.reason}.  Next: fix it with --payload-file, or discard it.") from None
+        raise click.ClickException(say("Refused again, nothing was applied: %(field)s: %(reason)s.  Next: fix it "
+                                       "with --payload-file, or discard it.",
+                                       field=exc.refusal.field.removeprefix("change."),
+                                       reason=exc.refusal.reason)) from None
     except (ApiProblem, QuarantineError) as exc:
-        raise click.ClickException(f"{exc}; nothing was changed") from None
+        raise click.ClickException(say("%(problem)s; nothing was changed.", problem=exc)) from None
     click.echo(message)
 
 
@@ -146,4 +161,4 @@ def _count_wrong_pin(rejected: PinRejected):
     with db.unit_of_work() as uow:
         register_pin_failure(uow.session, rejected.login, current_app.extensions["pos.settings"].pin_policy)
         uow.commit()
-    raise click.ClickException("unknown login or wrong PIN; nothing was changed") from None
+    raise click.ClickException(say("Unknown login or wrong PIN; nothing was changed.")) from None

@@ -186,3 +186,9 @@ def note_refused(session, answers: list[dict]) -> int:
         row.entity, row.entity_id = entry["entity"], entry["entity_id"]
         row.quarantine_id, row.problem, row.refused_at = entry["quarantine_id"], entry["problem"], utcnow()
     return len(answers)
+
+
+def refused_summary(session) -> dict:
+    """Store side: how many of our changes HQ quarantined, and when the last was."""
+    count, last = session.execute(select(func.count(), func.max(RefusedAtHq.refused_at))).one()
+    return {"changes": count, "last_at": last.isoformat() if last else None}

@@ -18,6 +18,7 @@ from pos.sales.models import Sale
 from pos.staff.models import AuditEntry
 from pos.stock.models import StockLevel
 from pos.stores.models import Location, SyncCursor
+from pos.terminal.i18n import compile_catalogues
 from sync.quarantine.models import QuarantinedChange, RefusedAtHq
 from tests.integration.sync.chain import Till, flask
 
@@ -97,26 +98,30 @@ def test_refused_changes_are_quarantined_the_queue_moves_and_an_operator_replays
     assert {uuid.UUID(first["id"]), *(uuid.UUID(s["id"]) for s in later)} <= hq_sales
     assert on_hand_at_hq(chain, "S2") == s2_before and on_hand_at_hq(chain, "HQ") == warehouse_before
     assert "0 change(s) sent" in chain.sync_once("S1").stdout  # nothing stuck, nothing sent again
+    status = till.call("GET", "/api/v1/sync/status")
+    assert status["backlog"]["changes"] == 0 and status["refused_at_hq"]["changes"] == 3
 
-    listed = flask(chain.hq.env, "quarantine", "list", "--store", "S1").stdout
+    compile_catalogues()
+    operator = {**chain.hq.env, "POS_LANGUAGE": "en"}
+    listed = flask(operator, "quarantine", "list", "--store", "S1").stdout
     ids = {int(seq): qid for qid, seq in re.findall(r"^(\S+)  S1  seq (\d+) ", listed, re.M)}
     assert set(ids) == set(bad_seqs) and "held 3" in listed, listed
-    shown = json.loads(flask(chain.hq.env, "quarantine", "show", ids[bad_seqs[2]]).stdout)
+    shown = json.loads(flask(operator, "quarantine", "show", ids[bad_seqs[2]]).stdout)
     assert shown["payload"]["receipt_number"] == 2 ** 70 and shown["status"] == "held"
 
-    wrong = flask(chain.hq.env, "quarantine", "discard", ids[bad_seqs[0]], "--note", "x", "--manager", "boss",
-                  input="0000\n", check=False)
-    assert wrong.returncode != 0 and "wrong PIN" in wrong.stderr
-    again = flask(chain.hq.env, "quarantine", "replay", ids[bad_seqs[1]], "--manager", "boss", input="9999\n",
+    wrong = flask({**operator, "POS_LANGUAGE": "pl"}, "quarantine", "discard", ids[bad_seqs[0]], "--note", "x",
+                  "--manager", "boss", input="0000\n", check=False)
+    assert wrong.returncode != 0 and "błędny PIN; nic nie zostało zmienione" in wrong.stderr  # in the node's language
+    again = flask(operator, "quarantine", "replay", ids[bad_seqs[1]], "--manager", "boss", input="9999\n",
                   check=False)
-    assert again.returncode != 0 and "refused again" in again.stderr and "payload.currency" in again.stderr
+    assert again.returncode != 0 and "Refused again" in again.stderr and "payload.currency" in again.stderr
 
     fixed = tmp_path / "fixed.json"
     fixed.write_text(json.dumps({**shown["payload"], "receipt_number": 900001}))
-    replayed = flask(chain.hq.env, "quarantine", "replay", ids[bad_seqs[2]], "--payload-file", str(fixed),
+    replayed = flask(operator, "quarantine", "replay", ids[bad_seqs[2]], "--payload-file", str(fixed),
                      "--note", "receipt number garbled by a restore", "--manager", "boss", input="9999\n")
     assert "Replayed" in replayed.stdout
-    discarded = flask(chain.hq.env, "quarantine", "discard", ids[bad_seqs[0]], "--manager", "boss",
+    discarded = flask(operator, "quarantine", "discard", ids[bad_seqs[0]], "--manager", "boss",
                       "--note", "no such delivery to S2", input="9999\n")
     assert "Discarded" in discarded.stdout
 
