@@ -45,8 +45,10 @@ def held_for(session, location, seqs: list[int]) -> dict[int, QuarantinedChange]
 
 def hold(session, location, refused: list[tuple]) -> list[dict]:
     """Put refused changes ([(change, Refused)]) in the quarantine; their entries for the push's answer."""
-    rows = [QuarantinedChange(id=uuid.uuid4(), location_id=location.id, seq=change["seq"], entity=change["entity"],
-                              entity_id=str(change["entity_id"])[:64], op=change.get("op") or "created",
+    rows = [QuarantinedChange(id=uuid.uuid4(), location_id=location.id, seq=change["seq"],
+                              entity=_spelled_out(change["entity"], 0)[:32],
+                              entity_id=_spelled_out(str(change["entity_id"]), 0)[:64],
+                              op=_spelled_out(change.get("op") or "created", 0)[:16],
                               payload=keepable(change["payload"]), status=HELD, problem=refusal.problem(),
                               received_at=utcnow(), times_received=1, note="")
             for change, refusal in refused]

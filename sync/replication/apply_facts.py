@@ -11,7 +11,7 @@ from pos.stock.services import record_movements
 from pos.stores.models import Location, Terminal
 from sync.quarantine.models import CrossStoreReturn
 from sync.replication import ledger
-from sync.replication.apply_sales import when
+from sync.replication.apply_sales import foreign_shifts, when
 from sync.replication.checks import Conflict, InvalidPayload, Missing, NotYours
 from sync.replication.references import References, as_uuid
 
@@ -42,6 +42,8 @@ def apply_return(session, refs: References, p: dict) -> bool:
     cashier_id = as_uuid(p.get("cashier_id") or p["approved_by"])
     refs.cashiers({cashier_id, as_uuid(p["approved_by"])})
     shift_id = as_uuid(p["shift_id"]) if p.get("shift_id") else sale.shift_id
+    if p.get("shift_id"):
+        foreign_shifts(session, refs.location, {shift_id})
     refs.shifts({shift_id: (terminal_id, cashier_id, p["currency"], at)})
     returned = Return(id=return_id, sale_id=sale.id, terminal_id=terminal_id, location_id=refs.location.id,
                       shift_id=shift_id, cashier_id=cashier_id, approved_by=as_uuid(p["approved_by"]),
@@ -110,9 +112,13 @@ def apply_shift(session, refs: References, p: dict) -> bool:
 def apply_day_report(session, refs: References, p: dict) -> bool:
     report_id = as_uuid(p["id"])
     terminal_id = refs.terminals({p["terminal"]})[p["terminal"]]
-    if session.get(DayReport, report_id) is not None or session.scalar(select(DayReport.id).where(
-            DayReport.terminal_id == terminal_id, DayReport.number == p["number"])) is not None:
+    if session.get(DayReport, report_id) is not None:
         return False
+    other = session.scalar(select(DayReport.id).where(DayReport.terminal_id == terminal_id,
+                                                      DayReport.number == p["number"]))
+    if other is not None:
+        raise Conflict("number", f"Z report {p['number']} of till {p['terminal']} is report {other} at HQ "
+                                 f"already; this is another report ({report_id})")
     created_by = as_uuid(p["created_by"]) if p.get("created_by") else None
     if created_by is None:
         raise Missing("created_by", f"day report {report_id} does not say who made it")

@@ -93,11 +93,7 @@ def apply_sales(session, refs: References, payloads: list[dict]) -> int:
 def _check_owned(session, location, sales: list[tuple]) -> None:
     """A new sale may not join another store's shift, nor take a receipt number HQ holds for another sale
     of the same till (a store restored from an old backup numbers again from where the backup was)."""
-    shifts = {as_uuid(p["shift_id"]) for _, p in sales}
-    for shift_id, owner in session.execute(select(Shift.id, Terminal.location_id).join(
-            Terminal, Terminal.id == Shift.terminal_id).where(bulk.among(session, Shift.id, shifts))):
-        if owner != location.id:
-            raise NotYours("shift_id", f"shift {shift_id} belongs to another store")
+    foreign_shifts(session, location, {as_uuid(p["shift_id"]) for _, p in sales})
     numbers = {p["receipt_number"] for _, p in sales}
     taken = {(code, number): sale_id for code, number, sale_id in session.execute(
         select(Terminal.code, Sale.receipt_number, Sale.id).join(Terminal, Terminal.id == Sale.terminal_id)
@@ -108,3 +104,11 @@ def _check_owned(session, location, sales: list[tuple]) -> None:
             raise Conflict("receipt_number", f"receipt {key[1]} of till {key[0]} is sale {taken[key]} at HQ "
                                              f"already; this is another sale ({sale_id})")
         taken[key] = sale_id
+
+
+def foreign_shifts(session, location, shift_ids: set) -> None:
+    """Refuse a sale or return that would join a shift HQ holds for another store's till."""
+    for shift_id, owner in session.execute(select(Shift.id, Terminal.location_id).join(
+            Terminal, Terminal.id == Shift.terminal_id).where(bulk.among(session, Shift.id, shift_ids))):
+        if owner != location.id:
+            raise NotYours("shift_id", f"shift {shift_id} belongs to another store")

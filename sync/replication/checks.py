@@ -360,6 +360,9 @@ CHECKS = {"sale": check_sale, "return": check_return, "shift": check_shift, "day
 
 def check_change(change: dict, where: str, store: str) -> None:
     """One change of a push (where: 'changes[3]'), against the token's store."""
+    for name in ("entity", "entity_id", "op"):
+        if "\x00" in (change.get(name) or ""):
+            raise InvalidPayload(f"{where}.{name}", "contains a NUL character")
     if check := CHECKS.get(change["entity"]):
         if not isinstance(change["payload"], dict):
             raise InvalidPayload(f"{where}.payload", "must be an object")

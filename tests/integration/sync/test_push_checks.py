@@ -160,3 +160,22 @@ def test_a_payload_postgresql_cannot_store_is_still_quarantined(hq):
     held = held_at_hq(hq)
     assert held["sales"] == {uuid.UUID(fine["id"])}
     assert held["quarantined"][2].payload["name"] == "Jan\\u0000"  # spelled out: PostgreSQL keeps no NUL
+
+
+def test_a_reused_z_report_number_and_a_nul_in_the_envelope_are_quarantined_alone(hq):
+    client, headers = hq.test_client(), register_store(hq)
+    products = some_products(hq, 1)
+    report = {"id": str(uuid.uuid4()), "terminal": "T1", "number": 1, "created_at": "2026-12-03T20:00:00+00:00",
+              "created_by": str(uuid.uuid4()), "total": 900}
+    first = client.post("/api/v1/sync/push", json={"changes": changes(("day_report", report))}, headers=headers)
+    assert first.get_json()["applied"] == 1 and first.get_json()["refused"] == []
+    fine = a_sale(products, 1)
+    batch = changes(("day_report", {**report, "id": str(uuid.uuid4())}), ("delivery", {"id": "x"}),
+                    ("sale", fine), start=2)
+    batch[1]["entity_id"] = "d\x00"
+    body = client.post("/api/v1/sync/push", json={"changes": batch}, headers=headers).get_json()
+    assert refused_fields(body) == {2: (409, "changes[0].payload.number"), 3: (422, "changes[1].entity_id")}
+    assert body["applied"] == 1 and body["through"] == 4
+    held = held_at_hq(hq)
+    assert held["sales"] == {uuid.UUID(fine["id"])} and held["applied"] == {1, 4}
+    assert held["quarantined"][3].entity_id == "d\\u0000"
