@@ -98,6 +98,12 @@ def test_a_store_token_writes_only_its_own_locations(hq):
         assert uow.session.scalar(select(func.count()).select_from(Sale).where(
             Sale.location_id == select(Location.id).where(Location.code == "S9").scalar_subquery())) == 0
     assert set(held_at_hq(hq, "S9")["quarantined"]) == {1, 2, 3, 4, 5, 6, 7}
+    movement = {"id": str(uuid.uuid4()), "location": "HQ", "reason": "receipt",
+                "movements": [{"product_id": str(product.id), "sku": product.sku, "quantity": 500}]}
+    single = client.post("/api/v1/sync/push", json={"changes": changes(("stock_movement", movement), start=9)},
+                         headers=s9).get_json()
+    assert refused_fields(single) == {9: (403, "changes[0].payload.location")}
+    assert on_hand(hq, "HQ", product.id) == before["HQ"]
 
     # The cross-store return goes in only once HQ authorised it, by a manager's PIN, audited.
     boss = manager(client)
