@@ -179,3 +179,19 @@ def test_a_reused_z_report_number_and_a_nul_in_the_envelope_are_quarantined_alon
     held = held_at_hq(hq)
     assert held["sales"] == {uuid.UUID(fine["id"])} and held["applied"] == {1, 4}
     assert held["quarantined"][3].entity_id == "d\\u0000"
+
+
+def test_a_group_the_database_refuses_is_rolled_back_to_its_savepoint_and_applied_one_by_one(hq):
+    """Two sales name a product HQ does not know under two ids with one new SKU: written together, the two
+    stand-ins collide on the SKU; one at a time, the second finds the first's by SKU.  Both go in, once."""
+    client, headers = hq.test_client(), register_store(hq)
+    products = some_products(hq, 1)
+    sales = [a_sale(products, 1), a_sale(products, 2)]
+    for sale in sales:
+        sale["lines"][0].update(product_id=str(uuid.uuid4()), sku="NEW-AT-STORE", name="Nowość")
+    body = client.post("/api/v1/sync/push", json={"changes": changes(*(("sale", s) for s in sales))},
+                       headers=headers).get_json()
+    assert body["applied"] == 2 and body["refused"] == []
+    held = held_at_hq(hq)
+    assert held["sales"] == {uuid.UUID(sale["id"]) for sale in sales} and held["lines"] == 2
+    assert held["moved"] == held["on_hand"] == -4
