@@ -17,13 +17,15 @@ from pos.stores.auth import caller
 from sync.quarantine import services
 from sync.quarantine.services import QuarantineError, StillRefused
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL keeps no NUL in text: refused here as a field, not a 500 at the insert
+
 api = APIBlueprint("quarantine", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="quarantine")],
                    abp_security=BEARER, abp_responses=problem_responses(401, 403, 404, 409, 422))
 
 
 class QuarantineQuery(Strict):
     status: Literal["held", "replayed", "discarded"] | None = "held"
-    store: str | None = Field(default=None, max_length=32)
+    store: str | None = Field(default=None, max_length=32, pattern=NO_NUL)
     limit: int = Field(default=200, ge=1, le=1000)
 
 
@@ -34,19 +36,20 @@ class QuarantinePath(BaseModel):
 class ReplayIn(Strict):
     approval: Approval
     payload: dict[str, Any] | None = Field(default=None, description="the change fixed; left out: replay as sent")
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=500, pattern=NO_NUL)
 
 
 class DiscardIn(Strict):
     approval: Approval
-    note: str = Field(min_length=1, max_length=500, description="why it is dropped (kept in the audit log)")
+    note: str = Field(min_length=1, max_length=500, pattern=NO_NUL,
+                      description="why it is dropped (kept in the audit log)")
 
 
 class CrossStoreReturnIn(Strict):
     approval: Approval
     sale_id: uuid.UUID
-    store: str = Field(min_length=1, max_length=32, description="the store that takes the sale back")
-    reason: str = Field(default="", max_length=300)
+    store: str = Field(min_length=1, max_length=32, pattern=NO_NUL, description="the store that takes the sale back")
+    reason: str = Field(default="", max_length=300, pattern=NO_NUL)
 
 
 def _as_manager(work, **kw):

@@ -166,6 +166,9 @@ def test_an_operator_replays_a_fixed_change_and_discards_another_with_audit_entr
 
     no_note = client.post(f"/api/v1/quarantine/{drop_id}/discard", json={"approval": APPROVAL}, headers=boss)
     assert no_note.status_code == 422
+    nul_note = client.post(f"/api/v1/quarantine/{drop_id}/discard", json={"approval": APPROVAL, "note": "a\x00"},
+                           headers=boss)
+    assert nul_note.status_code == 422 and nul_note.get_json()["invalid_params"][0]["name"] == "note"
     dropped = client.post(f"/api/v1/quarantine/{drop_id}/discard", headers=boss,
                           json={"approval": APPROVAL, "note": "card slip shows the right amount; entered again"})
     assert dropped.status_code == 200 and dropped.get_json()["status"] == "discarded"
