@@ -134,3 +134,36 @@ def test_refused_changes_are_quarantined_the_queue_moves_and_an_operator_replays
                                                            .where(AuditEntry.action.like("quarantine_%")))}
     assert audit["quarantine_replay"]["fixed"] is True and audit["quarantine_replay"]["seq"] == bad_seqs[2]
     assert audit["quarantine_discard"]["note"] == "no such delivery to S2"
+
+
+def test_a_return_of_another_stores_sale_waits_in_the_quarantine_until_hq_authorises_it(chain):
+    theirs = Till(chain.stores["S2"])
+    theirs.open_shift()
+    sale = theirs.sell([SKU])
+    chain.sync_once("S2")
+    line = sale["lines"][0]
+    taken_back = {"id": str(uuid.uuid4()), "sale_id": sale["id"], "store": "S1", "terminal": "T1",
+                  "created_at": sale["created_at"], "currency": "PLN", "total": line["amount"], "rounding": 0,
+                  "reason": "bought in S2, brought back to S1", "approved_by": str(uuid.uuid4()),
+                  "cashier_id": str(uuid.uuid4()), "shift_id": str(uuid.uuid4()),
+                  "lines": [{"sale_line_id": line["id"], "quantity": 1, "amount": line["amount"]}],
+                  "refunds": [{"method": "card", "amount": line["amount"]}]}
+    [seq] = slip_into_feed(chain, "S1", ("return", taken_back))
+    s1_before = on_hand_at_hq(chain, "S1")
+    assert "1 quarantined there" in chain.sync_once("S1").stdout
+    assert store_state(chain, "S1")["refused"][seq]["invalid_params"][0]["name"].endswith("payload.sale_id")
+    assert on_hand_at_hq(chain, "S1") == s1_before
+
+    operator = {**chain.hq.env, "POS_LANGUAGE": "en"}
+    [(quarantine_id,)] = at_hq(chain, select(QuarantinedChange.id).where(QuarantinedChange.entity_id == taken_back["id"]))
+    refused = flask(operator, "quarantine", "replay", str(quarantine_id), "--manager", "boss", input="9999\n",
+                    check=False)
+    assert refused.returncode != 0 and "HQ authorises" in refused.stderr  # not without HQ's word
+    allowed = flask(operator, "quarantine", "allow-return", sale["id"], "S1", "--reason", "tourist",
+                    "--manager", "boss", input="9999\n")
+    assert "S1 may now take back" in allowed.stdout
+    assert "Replayed" in flask(operator, "quarantine", "replay", str(quarantine_id), "--manager", "boss",
+                               input="9999\n").stdout
+    assert on_hand_at_hq(chain, "S1") == s1_before + 1  # the piece is back, at the store that took it
+    assert at_hq(chain, select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "cross_store_return"))[0][0] == 1
