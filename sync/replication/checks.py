@@ -227,7 +227,7 @@ def check_sale(payload: dict, where: str, store: str | None = None) -> None:
                  "the VAT of that gross at that rate")
     if by_group:
         raise InvalidPayload(f"{where}.vat", f"has no entry for VAT group(s) {', '.join(sorted(by_group))}")
-    payments = _items(payload, where, "payments", at_least=1)
+    payments = _items(payload, where, "payments")  # a sale discounted to nothing is paid by nothing
     for j, pay in enumerate(payments):
         _record(pay, f"{where}.payments[{j}]", PAYMENT, PAYMENT_OPTIONAL, LENGTHS["payment"])
     _adds_up(where, "subtotal", payload["subtotal"], sum(line["gross"] for line in lines), "the lines' gross")
