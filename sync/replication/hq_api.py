@@ -31,12 +31,31 @@ class PushIn(Strict):
     changes: list[ChangeIn] = Field(max_length=5000)
 
 
+class RefusedOut(BaseModel):
+    seq: int
+    entity: str
+    entity_id: str
+    quarantine_id: str = Field(description="`flask quarantine show ID` at HQ")
+    status: str = Field(description="held, replayed or discarded (a change sent again after an operator acted)")
+    problem: dict = Field(description="the RFC 9457 problem, naming the field (changes[i].payload.…)")
+
+
+class PushOut(BaseModel):
+    through: int | None = Field(description="the highest seq HQ has dealt with: applied, held already or refused")
+    received: int
+    applied: int
+    duplicates: int
+    quarantined: int
+    refused: list[RefusedOut] = Field(description="changes HQ quarantined; every other change is applied")
+    ignored_entities: list[str]
+
+
 class ChangesQuery(BaseModel):
     after: int = Field(default=0, ge=0)
     limit: int = Field(default=500, ge=1, le=2000)
 
 
-@api.post("/sync/push", security=BEARER)
+@api.post("/sync/push", security=BEARER, responses={200: PushOut})
 def push(body: PushIn):
     """Apply a batch of the calling store's changes in one transaction; each (store, seq) once.
     Answers with ``through`` (the highest seq now dealt with at HQ): the store moves its cursor to it.
