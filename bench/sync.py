@@ -76,7 +76,8 @@ def seed_hq(url: str, tmp: Path) -> tuple[str, list, object]:
 
 def sale_payload(index: int, products: list, cashier_id, shift_id, at: dt.datetime, store="S1", terminal="T1"):
     from pos.ids import new_id
-    lines, total = [], 0
+    from pos.sales.pricing import vat_from_gross
+    lines, total, by_group = [], 0, {}
     for position in range(1, 4):
         product_id, sku, name, group = products[(index * 3 + position) % len(products)]
         quantity, price = 1 + index % 3, 199 + (index * 7 + position * 13) % 5000
@@ -85,10 +86,13 @@ def sale_payload(index: int, products: list, cashier_id, shift_id, at: dt.dateti
                       "discount": 0, "amount": price * quantity, "vat_group": group, "vat_rate_bp": 2300,
                       "returned_quantity": 0})
         total += price * quantity
+        by_group[group] = by_group.get(group, 0) + price * quantity
     return {"id": str(new_id()), "store": store, "terminal": terminal, "receipt_number": index + 1,
             "created_at": at.isoformat(), "cashier_id": str(cashier_id), "shift_id": str(shift_id),
             "customer_id": None, "currency": "PLN", "lines": lines,
-            "vat": [{"vat_group": "A", "vat_rate_bp": 2300, "gross": total, "vat": round(total * 23 / 123)}],
+            # One VAT entry per group the lines name, as a till totals them (HQ refuses a sale that does not add up).
+            "vat": [{"vat_group": group, "vat_rate_bp": 2300, "gross": gross, "vat": vat_from_gross(gross, 2300)}
+                    for group, gross in sorted(by_group.items())],
             "payments": [{"method": "card", "amount": total, "reference": "", "refunded": 0}],
             "subtotal": total, "discount_total": 0, "total": total, "rounding": 0, "to_pay": total, "change": 0,
             "fiscal_status": "printed", "fiscal_number": None}

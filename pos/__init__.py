@@ -91,8 +91,12 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     # Replication endpoints: HQ applies what stores push; every node reports its own sync state.
     from sync.replication.hq_api import api as sync_hq_api
     from sync.replication.status_api import api as sync_status_api
+    from sync.quarantine.api import api as quarantine_api
+    from sync.quarantine.cli import quarantine_cli
     if app.config["POS_ROLE"] == "hq":
         app.register_api(sync_hq_api)
+        app.register_api(quarantine_api)  # refused store changes: list, show, replay, discard
+    app.cli.add_command(quarantine_cli)
     app.register_api(sync_status_api)
 
     # Stock: staff documents and levels from pos; the web-shop sync API and webhooks composed from sync.

@@ -5,3 +5,4 @@ factory, Alembic and the tests gather both registries (``pos.models`` and this o
 from sync.webshop.models import ApiClient, IdempotentRequest  # noqa: F401
 from sync.webhooks.models import FeedCursor, WebhookDelivery, WebhookSubscription  # noqa: F401
 from sync.channels.models import ChannelIncident, ChannelListing, ChannelState, MarketplaceOrder  # noqa: F401
+from sync.quarantine.models import CrossStoreReturn, QuarantinedChange, RefusedAtHq  # noqa: F401

@@ -1,34 +1,40 @@
-"""HQ side: apply one pushed batch from one store, in one transaction, each store change exactly once.
+"""HQ side: apply one pushed batch from one store, in one transaction, each store change exactly once —
+or quarantined, never blocking the rest.
 
 Exactly once rests on two keys: ``applied_change`` (store, seq) says which changes of this store are in,
 and the facts keep their natural ids (sale id, return id, Z report per terminal).  The store's contact row
 is locked first, so two pushes from the same store (a worker and an operator's `flask sync once`) take
-turns instead of both applying the same batch."""
+turns instead of both applying the same batch.
+
+Each change is checked on its own first (shape, sums, ranges, whose location it writes).  The rest are
+applied an entity at a time inside a savepoint; should a group still fail (a receipt number HQ holds for
+another sale, a return of another store's sale), it is rolled back to the savepoint and applied one change
+at a time, so only the culprit is refused.  Refused changes go to the quarantine and the batch is
+acknowledged through its last seq: the store's queue moves on."""
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from pos.customers.services import customer_json, erase, upsert_from_store
 from pos.db import utcnow
 from pos.feed.services import record_change
 from pos.stores.models import AppliedChange, StoreContact
+from sync.quarantine import services as quarantine
 from sync.replication import bulk
 from sync.replication.apply_facts import (apply_day_report, apply_return, apply_shift, apply_stock,
                                            apply_stock_document)
 from sync.replication.apply_sales import apply_sales
-from sync.replication.checks import CHECKS
+from sync.replication.checks import CHECKS, Conflict, InvalidPayload, Refused, check_change
 from sync.replication.references import References, as_uuid
+
+log = logging.getLogger(__name__)
 
 # Facts are applied in this order within a batch: what a sale points at comes first, what closes a shift last.
 ORDER = ("customer", "sale", "return", "stock_movement", "stock_document", "shift", "day_report")
-OWNED_BY_STORE = ("sale", "return", "shift", "day_report")
 APPLIED = (AppliedChange.__table__, ("location_id", "seq", "entity", "entity_id", "applied_at"))
-
-
-class BatchRefused(Exception):
-    def __init__(self, status: int, slug: str, detail: str):
-        super().__init__(detail)
-        self.status, self.slug, self.detail = status, slug, detail
 
 
 def lock_contact(session, location) -> StoreContact:
@@ -43,48 +49,113 @@ def lock_contact(session, location) -> StoreContact:
 
 def apply_batch(session, location, changes: list[dict]) -> dict:
     contact = lock_contact(session, location)
-    for change in changes:
-        store = change["payload"].get("store")
-        if change["entity"] in OWNED_BY_STORE and store not in (None, location.code):
-            raise BatchRefused(403, "other-store", f"changes[seq={change['seq']}]: belongs to store {store}, "
-                                                   f"this token is {location.code}'s")
     seqs = [change["seq"] for change in changes]
     done = set(session.scalars(select(AppliedChange.seq).where(AppliedChange.location_id == location.id,
                                                                bulk.among(session, AppliedChange.seq, seqs))))
-    fresh, seen = [], set(done)
+    held = quarantine.held_for(session, location, seqs)
+    fresh, refused, again, seen = [], [], [], set(done)
     for index, change in enumerate(changes):
-        if change["seq"] not in seen:
-            seen.add(change["seq"])
-            fresh.append(change)
-            if check := CHECKS.get(change["entity"]):
-                check(change["payload"], f"changes[{index}].payload")
+        if change["seq"] in seen:
+            continue
+        seen.add(change["seq"])
+        if change["seq"] in held:  # quarantined before; the store did not hear HQ's answer
+            again.append(held[change["seq"]])
+            continue
+        at = f"changes[{index}]"
+        try:
+            check_change(change, at, location.code)
+        except Refused as exc:
+            refused.append((change, exc))
+        else:
+            fresh.append((at, change))
+    applied, failed = apply_changes(session, location, fresh)
+    now = utcnow()
+    bulk.write(session, *APPLIED, [(location.id, c["seq"], c["entity"], c["entity_id"][:36], now) for c in applied])
+    answers = quarantine.hold(session, location, refused + failed) + quarantine.heard_again(again)
+    contact.applied_through = max(contact.applied_through or 0, max(seqs, default=0))
+    contact.changes_applied = (contact.changes_applied or 0) + len(applied)
+    contact.last_push_at = contact.last_seen_at = location.last_heard_at = now
+    return {"through": max(seqs, default=None), "received": len(changes), "applied": len(applied),
+            "duplicates": len(done & set(seqs)), "quarantined": len(answers),
+            "refused": sorted(answers, key=lambda a: a["seq"]),
+            "ignored_entities": sorted({c["entity"] for c in applied} - set(ORDER))}
+
+
+def apply_changes(session, location, items: list[tuple[str, dict]]) -> tuple[list[dict], list[tuple]]:
+    """items: (how the request names it, change), all checked already.  Returns (applied changes,
+    [(change, Refused)]): a group that fails is rolled back to its savepoint and applied one by one."""
     refs = References(session, location)
-    by_entity: dict[str, list[dict]] = {}
-    for change in fresh:
-        by_entity.setdefault(change["entity"], []).append(change)
-    ignored = sorted(set(by_entity) - set(ORDER))
+    by_entity: dict[str, list[tuple[str, dict]]] = {}
+    for at, change in items:
+        by_entity.setdefault(change["entity"], []).append((at, change))
+    applied = [change for entity, group in by_entity.items() if entity not in ORDER for _, change in group]
+    refused = []
     for entity in ORDER:
         group = by_entity.get(entity, [])
-        if not group:
-            continue
-        if entity == "sale":
-            apply_sales(session, refs, [c["payload"] for c in group])
-        elif entity == "customer":
-            for change in group:
-                _apply_customer(session, location, change)
-        else:
-            handler = {"return": apply_return, "shift": apply_shift, "day_report": apply_day_report,
-                       "stock_document": apply_stock_document,
-                       "stock_movement": apply_stock}[entity]
-            for change in group:
-                handler(session, refs, change["payload"])
-    now = utcnow()
-    bulk.write(session, *APPLIED, [(location.id, c["seq"], c["entity"], c["entity_id"][:36], now) for c in fresh])
-    contact.applied_through = max(contact.applied_through or 0, max(seqs, default=0))
-    contact.changes_applied = (contact.changes_applied or 0) + len(fresh)
-    contact.last_push_at = contact.last_seen_at = location.last_heard_at = now
-    return {"through": max(seqs, default=None), "received": len(changes), "applied": len(fresh),
-            "duplicates": len(changes) - len(fresh), "ignored_entities": ignored}
+        if len(group) > 1:
+            try:
+                with session.begin_nested():
+                    _apply_group(session, refs, entity, [change for _, change in group])
+                applied += [change for _, change in group]
+                continue
+            except Exception:  # noqa: BLE001 - the culprit is found, and named, one change at a time below
+                pass
+        for at, change in group:
+            try:
+                with session.begin_nested():
+                    _apply_group(session, refs, entity, [change])
+                applied.append(change)
+            except Exception as exc:  # noqa: BLE001 - whatever it is, it must not hold up the others
+                refused.append((change, as_refusal(exc, at)))
+    return applied, refused
+
+
+def apply_one(session, location, change: dict, at: str = "change") -> Refused | None:
+    """One change (an operator's replay): checked and applied in a savepoint; the refusal, if any."""
+    try:
+        check_change(change, at, location.code)
+    except Refused as exc:
+        return exc
+    _applied, refused = apply_changes(session, location, [(at, change)])
+    if refused:
+        return refused[0][1]
+    bulk.write(session, *APPLIED, [(location.id, change["seq"], change["entity"], change["entity_id"][:36],
+                                    utcnow())])
+    return None
+
+
+def as_refusal(exc: Exception, at: str) -> Refused:
+    """What a change that failed while being applied is refused with.  Handlers name fields within the
+    payload ('lines[0].quantity'); the answer names them within the request."""
+    if isinstance(exc, Refused):
+        exc.field = f"{at}.payload.{exc.field}" if exc.field else f"{at}.payload"
+        return exc
+    if isinstance(exc, IntegrityError):
+        return Conflict(f"{at}.payload", f"HQ's database refused it: {_first_line(exc.orig)}")
+    if isinstance(exc, DBAPIError):
+        return InvalidPayload(f"{at}.payload", f"HQ's database refused it: {_first_line(exc.orig)}")
+    log.exception("%s could not be applied", at)
+    return InvalidPayload(f"{at}.payload", f"HQ could not apply it ({exc.__class__.__name__}: {exc})"[:400])
+
+
+def _first_line(error) -> str:
+    return str(error).strip().splitlines()[0][:300] if str(error).strip() else error.__class__.__name__
+
+
+HANDLERS = {"return": apply_return, "shift": apply_shift, "day_report": apply_day_report,
+            "stock_document": apply_stock_document, "stock_movement": apply_stock}
+assert set(HANDLERS) | {"sale", "customer"} == set(ORDER) == set(CHECKS)
+
+
+def _apply_group(session, refs: References, entity: str, changes: list[dict]) -> None:
+    if entity == "sale":
+        apply_sales(session, refs, [c["payload"] for c in changes])
+    elif entity == "customer":
+        for change in changes:
+            _apply_customer(session, refs.location, change)
+    else:
+        for change in changes:
+            HANDLERS[entity](session, refs, change["payload"])
 
 
 def _apply_customer(session, location, change: dict) -> None:
@@ -99,7 +170,8 @@ def _apply_customer(session, location, change: dict) -> None:
         changed = list(session.scalars(select(Customer).where(Customer.id.in_(changed_ids))))
         op = "erased"
     else:
-        changed = upsert_from_store(session, payload, origin)
+        # A profile a store sends was made or edited at that store, whatever its payload claims.
+        changed = upsert_from_store(session, {**payload, "origin": origin}, origin)
         op = "upserted"
     # Survivors first: a store applying a redirect must already know where it points.
     for customer in sorted(changed, key=lambda c: c.merged_into is not None):

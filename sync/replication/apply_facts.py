@@ -8,27 +8,42 @@ from pos.returns.models import Refund, Return, ReturnLine
 from pos.sales.models import Payment, Sale, SaleLine
 from pos.shifts.models import DayReport, Shift
 from pos.stock.services import record_movements
+from pos.stores.models import Location, Terminal
+from sync.quarantine.models import CrossStoreReturn
 from sync.replication import ledger
-from sync.replication.apply_sales import when
+from sync.replication.apply_sales import foreign_shifts, when
+from sync.replication.checks import Conflict, InvalidPayload, Missing, NotYours
 from sync.replication.references import References, as_uuid
 
 
-class MissingFact(Exception):
-    """A change refers to something the store has not sent; the batch waits (HQ answers 409)."""
+def _store_of(session, location_id) -> str:
+    return session.scalar(select(Location.code).where(Location.id == location_id)) or str(location_id)
 
 
 def apply_return(session, refs: References, p: dict) -> bool:
+    """A return of a sale made at this store; of another store's sale only where HQ authorised it
+    (``cross_store_return``), else it is refused and quarantined."""
     return_id = as_uuid(p["id"])
     if session.get(Return, return_id) is not None:
         return False
     sale = session.get(Sale, as_uuid(p["sale_id"]))
     if sale is None:
-        raise MissingFact(f"return {return_id} is for sale {p['sale_id']}, which HQ has not received")
+        raise Missing("sale_id", f"sale {p['sale_id']} has not reached HQ (it may be quarantined itself); "
+                                 f"replay this return once the sale is in")
+    if sale.location_id != refs.location.id and session.scalar(select(CrossStoreReturn.id).where(
+            CrossStoreReturn.sale_id == sale.id, CrossStoreReturn.location_id == refs.location.id)) is None:
+        raise NotYours("sale_id", f"sale {sale.id} was made at store {_store_of(session, sale.location_id)}; "
+                                  f"{refs.location.code} may take it back only once HQ authorises that "
+                                  f"cross-store return")
+    if sale.location_id != refs.location.id and not p.get("shift_id"):
+        raise InvalidPayload("shift_id", "a return of another store's sale names the shift it was taken in")
     at = when(p["created_at"])
     terminal_id = refs.terminals({p["terminal"]})[p["terminal"]]
     cashier_id = as_uuid(p.get("cashier_id") or p["approved_by"])
     refs.cashiers({cashier_id, as_uuid(p["approved_by"])})
     shift_id = as_uuid(p["shift_id"]) if p.get("shift_id") else sale.shift_id
+    if p.get("shift_id"):
+        foreign_shifts(session, refs.location, {shift_id})
     refs.shifts({shift_id: (terminal_id, cashier_id, p["currency"], at)})
     returned = Return(id=return_id, sale_id=sale.id, terminal_id=terminal_id, location_id=refs.location.id,
                       shift_id=shift_id, cashier_id=cashier_id, approved_by=as_uuid(p["approved_by"]),
@@ -36,14 +51,22 @@ def apply_return(session, refs: References, p: dict) -> bool:
                       reason=p.get("reason", ""), created_at=at)
     lines = {line.id: line for line in session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
     movements = []
-    for item in p["lines"]:
-        sale_line = lines[as_uuid(item["sale_line_id"])]
+    for j, item in enumerate(p["lines"]):
+        sale_line = lines.get(as_uuid(item["sale_line_id"]))
+        if sale_line is None:
+            raise InvalidPayload(f"lines[{j}].sale_line_id", f"not a line of sale {sale.id}")
+        left = sale_line.quantity - sale_line.returned_quantity
+        if item["quantity"] > left:
+            raise Conflict(f"lines[{j}].quantity", f"{item['quantity']} returned, but only {left} of "
+                                                   f"{sale_line.quantity} are left to return at HQ")
         returned.lines.append(ReturnLine(sale_line_id=sale_line.id, quantity=item["quantity"], amount=item["amount"]))
         session.execute(update(SaleLine).where(SaleLine.id == sale_line.id).values(
             returned_quantity=SaleLine.returned_quantity + item["quantity"],
             returned_amount=SaleLine.returned_amount + item["amount"]))
         movements.append((sale_line.product_id, item["quantity"], "return", return_id, at))
     payments = list(session.scalars(select(Payment).where(Payment.sale_id == sale.id).order_by(Payment.position)))
+    if p["refunds"] and not payments:
+        raise InvalidPayload("refunds", f"sale {sale.id} has no payments at HQ to refund")
     for position, refund in enumerate(p["refunds"], start=1):
         payment = next((pay for pay in payments if pay.method == refund["method"]), payments[0])
         payment.refunded += refund["amount"]
@@ -68,6 +91,10 @@ def apply_shift(session, refs: References, p: dict) -> bool:
     if cashier_id:
         refs.cashiers({cashier_id})
     shift = session.get(Shift, shift_id)
+    if shift is not None and shift.terminal_id != terminal_id:
+        owner = session.scalar(select(Terminal.location_id).where(Terminal.id == shift.terminal_id))
+        if owner != refs.location.id:
+            raise NotYours("id", f"shift {shift_id} is store {_store_of(session, owner)}'s")
     if shift is None:
         shift = Shift(id=shift_id, terminal_id=terminal_id, cashier_id=cashier_id, currency=p["currency"],
                       opening_float=p["opening_float"], opened_at=when(p["opened_at"]))
@@ -85,12 +112,16 @@ def apply_shift(session, refs: References, p: dict) -> bool:
 def apply_day_report(session, refs: References, p: dict) -> bool:
     report_id = as_uuid(p["id"])
     terminal_id = refs.terminals({p["terminal"]})[p["terminal"]]
-    if session.get(DayReport, report_id) is not None or session.scalar(select(DayReport.id).where(
-            DayReport.terminal_id == terminal_id, DayReport.number == p["number"])) is not None:
+    if session.get(DayReport, report_id) is not None:
         return False
+    other = session.scalar(select(DayReport.id).where(DayReport.terminal_id == terminal_id,
+                                                      DayReport.number == p["number"]))
+    if other is not None:
+        raise Conflict("number", f"Z report {p['number']} of till {p['terminal']} is report {other} at HQ "
+                                 f"already; this is another report ({report_id})")
     created_by = as_uuid(p["created_by"]) if p.get("created_by") else None
     if created_by is None:
-        raise MissingFact(f"day report {report_id} does not say who made it")
+        raise Missing("created_by", f"day report {report_id} does not say who made it")
     refs.cashiers({created_by})
     totals = {k: v for k, v in p.items() if k not in ("id", "kind", "terminal", "number", "created_at", "created_by")}
     session.add(DayReport(id=report_id, terminal_id=terminal_id, number=p["number"], created_by=created_by,
@@ -127,7 +158,6 @@ def apply_stock_document(session, refs: References, p: dict) -> bool:
                                                                        "reason": p.get("reason"),
                                                                        "reference_id": p.get("id")})
     if p.get("arrivals") and p.get("to_location"):
-        from pos.stores.models import Location
         destination = session.scalars(select(Location).where(Location.code == p["to_location"])).one_or_none()
         if destination is not None:
             arrivals = References(session, destination)

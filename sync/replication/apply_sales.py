@@ -8,7 +8,10 @@ from sqlalchemy import select
 from pos.customers.models import CustomerEvent
 from pos.ids import new_id
 from pos.sales.models import Basket, Payment, Sale, SaleLine, SaleVat
+from pos.shifts.models import Shift
+from pos.stores.models import Terminal
 from sync.replication import bulk, ledger
+from sync.replication.checks import Conflict, NotYours
 from sync.replication.references import References, as_uuid
 
 BASKET = (Basket.__table__, ("id", "terminal_id", "cashier_id", "status", "customer_id", "currency",
@@ -30,13 +33,17 @@ def when(value: str) -> dt.datetime:
 
 def apply_sales(session, refs: References, payloads: list[dict]) -> int:
     """Insert the sales HQ does not have yet (by sale id); returns how many were new."""
+    location = refs.location
     by_id = {as_uuid(p["id"]): p for p in payloads}
-    for known in session.scalars(select(Sale.id).where(bulk.among(session, Sale.id, by_id))):
+    for known, held_at in session.execute(select(Sale.id, Sale.location_id).where(bulk.among(session, Sale.id,
+                                                                                             by_id))):
+        if held_at != location.id:
+            raise NotYours("id", f"sale {known} is already held at HQ for another store")
         del by_id[known]
     if not by_id:
         return 0
     sales = list(by_id.items())
-    location = refs.location
+    _check_owned(session, location, sales)
     terminals = refs.terminals({p["terminal"] for _, p in sales})
     products = refs.products([line for _, p in sales for line in p["lines"]], location.currency)
     refs.cashiers({p["cashier_id"] for _, p in sales})
@@ -81,3 +88,27 @@ def apply_sales(session, refs: References, payloads: list[dict]) -> int:
     ledger.record_many(session, location.id, movements)
     bulk.write(session, *EVENT, events)
     return len(sales)
+
+
+def _check_owned(session, location, sales: list[tuple]) -> None:
+    """A new sale may not join another store's shift, nor take a receipt number HQ holds for another sale
+    of the same till (a store restored from an old backup numbers again from where the backup was)."""
+    foreign_shifts(session, location, {as_uuid(p["shift_id"]) for _, p in sales})
+    numbers = {p["receipt_number"] for _, p in sales}
+    taken = {(code, number): sale_id for code, number, sale_id in session.execute(
+        select(Terminal.code, Sale.receipt_number, Sale.id).join(Terminal, Terminal.id == Sale.terminal_id)
+        .where(Terminal.location_id == location.id, bulk.among(session, Sale.receipt_number, numbers)))}
+    for sale_id, p in sales:
+        key = (p["terminal"], p["receipt_number"])
+        if key in taken:
+            raise Conflict("receipt_number", f"receipt {key[1]} of till {key[0]} is sale {taken[key]} at HQ "
+                                             f"already; this is another sale ({sale_id})")
+        taken[key] = sale_id
+
+
+def foreign_shifts(session, location, shift_ids: set) -> None:
+    """Refuse a sale or return that would join a shift HQ holds for another store's till."""
+    for shift_id, owner in session.execute(select(Shift.id, Terminal.location_id).join(
+            Terminal, Terminal.id == Shift.terminal_id).where(bulk.among(session, Shift.id, shift_ids))):
+        if owner != location.id:
+            raise NotYours("shift_id", f"shift {shift_id} belongs to another store")

@@ -1,6 +1,8 @@
 """HQ's sync endpoints, for store tokens only: push a batch of the store's feed, read HQ's feed."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text
@@ -8,28 +10,45 @@ from sqlalchemy import select, text
 from pos.db import utcnow
 from pos.feed.models import Change
 from pos.http import BEARER, run
-from pos.problems import ApiProblem
 from pos.schemas import Strict
 from pos.stores.auth import require_store
 from pos.stores.publish import STORE_VISIBLE
+from sync.replication.apply import apply_batch, lock_contact
+from sync.replication.checks import BIGINT
 from sync.stock.holds import visible_to
-from sync.replication.apply import BatchRefused, apply_batch, lock_contact
-from sync.replication.apply_facts import MissingFact
-from sync.replication.checks import InvalidPayload
 
 api = APIBlueprint("sync_hq", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="sync")])
 
 
 class ChangeIn(BaseModel):
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=BIGINT)
     entity: str = Field(max_length=32)
     entity_id: str = Field(max_length=64)
     op: str = Field(default="created", max_length=16)
-    payload: dict
+    payload: Any = Field(description="the fact as the store recorded it; checked per change, see `refused`")
 
 
 class PushIn(Strict):
     changes: list[ChangeIn] = Field(max_length=5000)
+
+
+class RefusedOut(BaseModel):
+    seq: int
+    entity: str
+    entity_id: str
+    quarantine_id: str = Field(description="`flask quarantine show ID` at HQ")
+    status: str = Field(description="held, replayed or discarded (a change sent again after an operator acted)")
+    problem: dict = Field(description="the RFC 9457 problem, naming the field (changes[i].payload.…)")
+
+
+class PushOut(BaseModel):
+    through: int | None = Field(description="the highest seq HQ has dealt with: applied, held already or refused")
+    received: int
+    applied: int
+    duplicates: int
+    quarantined: int
+    refused: list[RefusedOut] = Field(description="changes HQ quarantined; every other change is applied")
+    ignored_entities: list[str]
 
 
 class ChangesQuery(BaseModel):
@@ -37,24 +56,19 @@ class ChangesQuery(BaseModel):
     limit: int = Field(default=500, ge=1, le=2000)
 
 
-@api.post("/sync/push", security=BEARER)
+@api.post("/sync/push", security=BEARER, responses={200: PushOut})
 def push(body: PushIn):
     """Apply a batch of the calling store's changes in one transaction; each (store, seq) once.
-    Answers with ``through`` (the highest seq now held at HQ): the store moves its cursor to it."""
+    Answers with ``through`` (the highest seq now dealt with at HQ): the store moves its cursor to it.
+    Each change is checked on its own: one HQ refuses (a field that does not fit, sums that do not add up,
+    a location that is not this store's) is quarantined and listed under ``refused`` with its problem;
+    the others are applied."""
     # Validated already; a payload is handed on as parsed rather than copied again by model_dump().
     changes = [{"seq": c.seq, "entity": c.entity, "entity_id": c.entity_id, "op": c.op, "payload": c.payload}
                for c in body.changes]
 
     def work(session, _):
-        location = require_store(session)
-        try:
-            return apply_batch(session, location, changes)
-        except BatchRefused as exc:
-            raise ApiProblem(exc.status, exc.slug, exc.detail, field="changes") from None
-        except InvalidPayload as exc:
-            raise ApiProblem(422, "invalid-change", str(exc), field=exc.field) from None
-        except MissingFact as exc:
-            raise ApiProblem(409, "missing-fact", f"changes: {exc}", field="changes") from None
+        return apply_batch(session, require_store(session), changes)
     return run(work, auth=False)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Text, cast, func, select
 from pos.feed.models import Change
 from pos.returns.models import Return
 from pos.shifts.models import DayReport, Shift
+from sync.quarantine import services as quarantine
 from sync.replication import state
 from sync.replication.client import HqClient, HqRefused, HqUnreachable
 
@@ -88,6 +89,13 @@ def next_batch(db, after: int, limit: int) -> Batch | None:
         return Batch(encode(uow.session, rows), rows[-1].seq, len(rows))
 
 
+def _note_refused(db, answers: list[dict]) -> int:
+    with db.unit_of_work() as uow:
+        noted = quarantine.note_refused(uow.session, answers)
+        uow.commit()
+    return noted
+
+
 def push(app, client: HqClient | None = None) -> str:
     config = app.config
     if not config["POS_HQ_URL"] or not config["POS_STORE_TOKEN"]:
@@ -98,7 +106,7 @@ def push(app, client: HqClient | None = None) -> str:
         return f"HQ unreachable; next try after {backoff.not_before[CURSOR].isoformat()}"
     client = client or HqClient(config["POS_HQ_URL"], config["POS_STORE_TOKEN"], config["POS_SYNC_TIMEOUT_SECONDS"])
     limit = config["POS_SYNC_BATCH"]
-    sent = applied = 0
+    sent = applied = quarantined = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-reader") as reader:
         try:
             coming = reader.submit(next_batch, db, state.position(db, CURSOR), limit)
@@ -107,12 +115,15 @@ def push(app, client: HqClient | None = None) -> str:
                 if batch is None:
                     state.record_success(db, CURSOR)
                     backoff.succeeded(CURSOR)
-                    return f"{sent} change(s) sent, {applied} newly applied at HQ"
+                    return f"{sent} change(s) sent, {applied} newly applied at HQ" + (
+                        f", {quarantined} quarantined there" if quarantined else "")
                 coming = reader.submit(next_batch, db, batch.through, limit)
                 answer = client.push_body(batch.body)
                 if answer.get("through") != batch.through:
                     raise HqRefused(200, f"HQ acknowledged through {answer.get('through')}, "
                                          f"expected {batch.through}")
+                if answer.get("refused"):  # quarantined at HQ: delivered for now, noted before moving past
+                    quarantined += _note_refused(db, answer["refused"])
                 state.record_success(db, CURSOR, batch.through)
                 sent += batch.size
                 applied += answer.get("applied", 0)

@@ -7,6 +7,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pos.db import utcnow
 from pos.http import BEARER, run
 from pos.stores.models import SyncCursor
+from sync.quarantine import services as quarantine
 from sync.replication.push import backlog
 
 api = APIBlueprint("sync_status", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="sync")])
@@ -28,7 +29,8 @@ def _cursor_json(row: SyncCursor | None) -> dict:
 
 @api.get("/sync/status", security=BEARER)
 def sync_status():
-    """Is this store in step with HQ: each direction's last success and error, and what waits to be sent."""
+    """Is this store in step with HQ: each direction's last success and error, what waits to be sent, and
+    how many of its changes HQ refused into its quarantine (an operator there replays or discards them)."""
     def work(session, _till):
         config = current_app.config
         push, pull = session.get(SyncCursor, "push"), session.get(SyncCursor, "pull")
@@ -37,5 +39,6 @@ def sync_status():
                 "configured": bool(config["POS_HQ_URL"] and config["POS_STORE_TOKEN"]),
                 "push": _cursor_json(push), "pull": _cursor_json(pull),
                 "backlog": {"changes": count, "oldest_at": _iso(oldest),
-                            "age_seconds": int((utcnow() - oldest).total_seconds()) if oldest else 0}}
+                            "age_seconds": int((utcnow() - oldest).total_seconds()) if oldest else 0},
+                "refused_at_hq": quarantine.refused_summary(session)}
     return run(work, read_only=True)

@@ -31,9 +31,10 @@ def node_env(tmp: Path, **settings) -> dict:
     return env
 
 
-def flask(env: dict, *args, check=True) -> subprocess.CompletedProcess:
+def flask(env: dict, *args, check=True, input: str | None = None) -> subprocess.CompletedProcess:
+    """`flask ARGS` as its own process; ``input`` is typed at its prompts (a manager's PIN)."""
     result = subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+                            timeout=120, input=input)
     if check and result.returncode != 0:
         raise AssertionError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result

@@ -145,7 +145,10 @@ def test_store_tokens_are_checked_and_a_store_writes_only_its_own_data(chain):
     wrong = requests.post(push, json={"changes": [sale]}, headers={"Authorization": "Bearer pos_store_nope"})
     assert wrong.status_code == 401
     other = requests.post(push, json={"changes": [sale]}, headers={"Authorization": f"Bearer {token}"})
-    assert other.status_code == 403 and "S1" in other.json()["detail"]
+    assert other.status_code == 200 and other.json()["applied"] == 0  # refused alone, into the quarantine
+    problem = other.json()["refused"][0]["problem"]
+    assert problem["status"] == 403 and "S1" in problem["detail"]
+    assert problem["invalid_params"][0]["name"] == "changes[0].payload.store"
     flask(chain.hq.env, "stores", "revoke", "S3")
     revoked = requests.post(push, json={"changes": []}, headers={"Authorization": f"Bearer {token}"})
     assert revoked.status_code == 403
