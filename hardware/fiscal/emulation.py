@@ -152,7 +152,7 @@ class FaultPlan:
 
 class ControlServer:
     """Lets a test or the demo steer an emulator from outside its process:
-    POST /faults {"fault", "on", "nth"}, DELETE /faults, POST /fix, GET /memory."""
+    POST /faults {"fault", "on", "nth"}, DELETE /faults, POST /fix, POST /power {"on": bool}, GET /memory."""
 
     def __init__(self, emulator):
         emulator_ref = emulator
@@ -215,6 +215,12 @@ def handle_control(emulator, method: str, path: str, body: dict) -> tuple[int, d
     if path.endswith("/fix") and method == "POST":
         emulator.fix_mechanism()
         return 200, {"mechanism": 0}
+    if path.endswith("/power") and method == "POST":
+        if body.get("on", True):
+            emulator.power_on()
+        else:
+            emulator.power_off()
+        return 200, {"powered": emulator.powered}
     if path.endswith("/memory") and method == "GET":
         return 200, emulator.memory.data
     return 404, {"error": f"no control endpoint {method} {path}"}
