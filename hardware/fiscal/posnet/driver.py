@@ -132,6 +132,10 @@ class PosnetPrinter(FiscalPrinter):
             self._port.close()
             self._port = None
 
+    def check_configuration(self, expected_vat, max_clock_skew, now=None) -> None:
+        super().check_configuration(expected_vat, max_clock_skew, now)
+        self.read_model()  # the till's checks before payment need this model's largest amount
+
     def read_model(self) -> str:
         """The model name (``sid``); sets the largest amount this model takes."""
         name = self._command("sid").get("nm", "")

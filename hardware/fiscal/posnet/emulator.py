@@ -190,8 +190,8 @@ class PosnetEmulator:
             self._control.stop()
 
     # steering ----------------------------------------------------------------------
-    def inject(self, fault: str, on: str | None = None, nth: int = 1) -> None:
-        self.faults.inject(fault, on, nth)
+    def inject(self, fault: str, on: str | None = None, nth: int = 1, error: int | None = None) -> None:
+        self.faults.inject(fault, on, nth, error)
 
     def fix_mechanism(self) -> None:
         """The cashier loaded paper / closed the cover: held commands run on."""
@@ -304,6 +304,9 @@ class PosnetEmulator:
     def _execute_one(self, link: _Link, request: posnet.Frame) -> None:
         fault = self.faults.take(request.command)
         if fault == "no_reply":
+            return
+        if fault == "refuse":
+            self._send(link, posnet.Frame(request.command, [], request.token, error=self.faults.refusal))
             return
         if fault in ("paper_out", "cover_open"):
             with self._changed:

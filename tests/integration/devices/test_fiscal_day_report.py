@@ -1,6 +1,7 @@
 """The day report runs the fiscal printer's own daily report once every sale of the till is settled with it."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from hardware.fiscal.posnet.driver import system_number
@@ -105,6 +106,9 @@ def test_a_daily_report_whose_answer_was_lost_is_not_run_twice(wired, cashier, t
     assert len(fiscal_memory(tmp_path)["daily_reports"]) == 1
     retried = cashier.post(f"/api/v1/day-reports/{body['id']}/fiscal").get_json()["fiscal_daily_report"]
     assert retried["status"] == "confirmed" and retried["number"] == 1 and retried["recovered"] is True
+    # recovered, it still says which day it closed and with which totals
+    assert retried["date"] == dt.date.today().isoformat() == fiscal_memory(tmp_path)["daily_reports"][0]["date"]
+    assert retried["totals_by_vat"] == fiscalised_totals(wired) != {}
     memory = fiscal_memory(tmp_path)
     assert len(memory["daily_reports"]) == 1
     assert memory["daily_reports"][0]["totals_by_vat"] == fiscalised_totals(wired)
