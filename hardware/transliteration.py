@@ -38,11 +38,16 @@ _SPACES = re.compile(r"\s+")
 POLISH_LETTERS = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"
 
 
-def ukrainian_to_latin(text: str) -> str:
-    """Ukrainian Cyrillic letters by KMU 2010; other characters are left as they are."""
+def ukrainian_to_latin(text: str, keep: Callable[[str], bool] = lambda char: False) -> str:
+    """Ukrainian Cyrillic letters by KMU 2010 (those ``keep`` accepts stay Cyrillic: a printer with a
+    Cyrillic code page prints them); other characters are left as they are."""
     out = []
     previous = ""
     for index, char in enumerate(text):
+        if keep(char):
+            out.append(char)
+            previous = char
+            continue
         lower = char.lower()
         if lower in _APOSTROPHES and _is_cyrillic(previous) and _is_cyrillic(text[index + 1:index + 2]):
             continue  # the apostrophe inside a Ukrainian word is not transliterated
@@ -68,10 +73,11 @@ def _is_cyrillic(char: str) -> bool:
     return bool(char) and "\u0400" <= char <= "\u04ff"
 
 
-def printable(text: str, can_print: Callable[[str], bool]) -> str:
-    """``text`` with every character ``can_print`` refuses replaced by its nearest printable equivalent."""
+def printable(text: str, can_print: Callable[[str], bool], *, squeeze: bool = True) -> str:
+    """``text`` with every character ``can_print`` refuses replaced by its nearest printable equivalent;
+    ``squeeze`` collapses runs of spaces and trims (a name), without it spacing is kept (a laid-out line)."""
     text = unicodedata.normalize("NFC", text or "")
-    text = ukrainian_to_latin(text)
+    text = ukrainian_to_latin(text, can_print)
     out = []
     for char in text:
         if unicodedata.category(char)[0] in "CZ" and char != " ":
@@ -80,7 +86,8 @@ def printable(text: str, can_print: Callable[[str], bool]) -> str:
             out.append(char)
         else:
             out.append("".join(c for c in anyascii(char) if can_print(c)))
-    return _SPACES.sub(" ", "".join(out)).strip()
+    result = "".join(out)
+    return _SPACES.sub(" ", result).strip() if squeeze else result
 
 
 def ascii_and(letters: str, encoding: str | None = None) -> Callable[[str], bool]:

@@ -32,7 +32,9 @@ log = logging.getLogger("pos.devices")
 # Refusals about the sale's data, not the device's state: retrying on every sale cannot help, so such a
 # sale leaves the automatic queue (the explicit retry still tries it) instead of blocking the till.
 DATA_REFUSALS = ("not_fiscalisable", "bad_price", "bad_quantity", "line_total_mismatch", "payment_mismatch",
-                 "zero_receipt", "bad_line", "amount_too_large", "currency_mismatch", "protocol_error")
+                 "zero_receipt", "bad_line", "amount_too_large", "currency_mismatch", "protocol_error",
+                 "total_mismatch", "discount_mismatch", "deposit_mismatch", "verification_failed",
+                 "name_not_printable", "bad_reference")
 OPEN_STATUSES = ("pending", "sending", "failed")
 # the ways out of a stuck sale a manager can take (with a PIN, audited) besides Retry
 RESOLUTIONS = {"void": "voided", "handled": "handled"}

@@ -183,3 +183,28 @@ def test_a_stuck_sale_has_a_way_out_and_then_the_daily_report_runs(app, tcp_till
     assert outcome["status"] == "confirmed", outcome
     assert fiscal_memory(tmp_path)["receipts"] == []  # neither was printed by the till
     assert api.get(f"/api/v1/sales/{stuck['id']}").get_json()["fiscal_status"] == "voided"
+
+
+def test_an_unknown_code_page_in_the_printer_s_address_is_a_configuration_error_naming_it(app, hub, tmp_path, client):
+    configure_terminal(app, fiscal_url=f"emulator://posnet?memory={tmp_path / 'fm.json'}&encoding=klingon")
+    from tests.conftest import login
+    api = login(client)
+    assert api.post("/api/v1/shifts", json={"opening_float": 0}).status_code == 201
+    sale = sell(api)
+    assert sale.status_code == 201 and sale.get_json()["device_fault"]["code"] == "bad_configuration"
+    item = fiscal_item(api)
+    assert item["state"] == "error" and item["error"]["code"] == "bad_configuration"
+    assert "'klingon'" in item["error"]["message"] and "mazovia" in item["error"]["action"]
+
+
+def test_a_sale_with_a_totals_mismatch_leaves_the_queue_and_later_sales_go_on(app, tcp_till, tmp_path):
+    api = tcp_till
+    emulator = fiscal_emulator(app)
+    emulator.inject("refuse", on="trend", error=2805)  # ERR_ENDTOT_VERIFY
+    refused = sell(api).get_json()
+    fault = refused["device_fault"]
+    assert fault["code"] == "total_mismatch" and fault["details"]["till_total"] == refused["total"]
+    assert fault["details"]["printer_total"] == refused["total"]  # the emulator refused on request, not by sums
+    later = sell(api, ["SKU-000002"]).get_json()
+    assert later["fiscal_status"] == "confirmed" and "device_fault" not in later
+    assert [r["reference"] for r in fiscal_memory(tmp_path)["receipts"]] == [system_number(later["id"])]

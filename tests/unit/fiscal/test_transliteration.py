@@ -69,3 +69,14 @@ def test_an_unknown_code_page_in_the_address_is_a_configuration_error_naming_it(
     assert refused.value.code == "bad_configuration" and "'klingon'" in refused.value.message
     assert "mazovia" in refused.value.action
     assert PosnetPrinter("socket://127.0.0.1:9?encoding=mazovia").encoding == "mazovia"
+
+
+def test_the_receipt_printer_keeps_what_its_pages_print_and_transliterates_only_the_rest():
+    from hardware.receipt_printer.job import JobWriter
+    from hardware.receipt_printer.render import EscPosRenderer
+
+    writer = JobWriter("TM-T88V", "uk", columns=60)
+    writer.text("Яблука „Голден“ 5 € 🙂\u200bкг")
+    printed = EscPosRenderer("TM-T88V", 60).render(writer.printer.output).text_lines
+    assert printed == ["Яблука „Голден“ 5 € :slight_smile: кг"]  # Cyrillic stays: the printer has CP1251
+    assert "?" not in printed[0]
