@@ -234,6 +234,11 @@ class FiscalPrinter(Device):
     def wake(self) -> None:
         """Forget any pause between reconnection attempts: the next command tries the device now."""
 
+    def probe(self) -> bool:
+        """Whether the device answers now, asked as cheaply as the protocol allows (a reconnect watcher
+        asks this before it takes the till's lock for a whole queue)."""
+        return True
+
     # the app's entry points --------------------------------------------------
     def fiscalise(self, receipt: FiscalReceipt) -> FiscalResult:
         with self._lock:

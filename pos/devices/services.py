@@ -218,6 +218,11 @@ class FiscalWatcher:
             try:
                 if not fiscal_backlog(self.db, self.station.terminal_id, limit=1):
                     return
+                printer = self.station.devices.get("fiscal")
+                if printer is not None and not printer.probe():
+                    # still gone: asked without the till's lock, so checkouts never wait behind the watcher
+                    pause = min(pause * 2, self.station.reconnect_max)
+                    continue
                 outcome = FiscalQueue(self.db, self.station).run(force=True)
             except Exception:  # the database went away for a moment: try again later
                 log.exception("the fiscal reconnect of %s failed", self.station.code)

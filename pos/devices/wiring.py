@@ -55,6 +55,8 @@ def check_before_payment(hub: DeviceHub, basket_id) -> None:
     from pos.problems import ApiProblem
     from pos.sales.baskets import load_basket, priced
 
+    if not any(station.devices.get("fiscal") for station in list(hub.stations.values())):
+        return  # no fiscal printer is open in this process: nothing to ask, no query spent
     try:
         with hub.db.unit_of_work(read_only=True) as uow:
             till = till_for(uow.session)

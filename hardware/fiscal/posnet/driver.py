@@ -146,6 +146,14 @@ class PosnetPrinter(FiscalPrinter):
     def wake(self) -> None:
         self._reconnect_at = 0.0
 
+    def probe(self) -> bool:
+        self.wake()
+        try:
+            self._command("sprn", immediate=True, retries=0)
+        except DeviceError:
+            return False
+        return True
+
     def _connect(self) -> None:
         """(Re)open the link; a printer that vanished is tried again with a growing pause, and in
         between every command fails at once (the till never waits on a dead line)."""

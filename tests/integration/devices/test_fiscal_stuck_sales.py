@@ -208,3 +208,15 @@ def test_a_sale_with_a_totals_mismatch_leaves_the_queue_and_later_sales_go_on(ap
     later = sell(api, ["SKU-000002"]).get_json()
     assert later["fiscal_status"] == "confirmed" and "device_fault" not in later
     assert [r["reference"] for r in fiscal_memory(tmp_path)["receipts"]] == [system_number(later["id"])]
+
+
+def test_the_till_refuses_before_payment_a_name_the_printer_cannot_print(app, tcp_till, tmp_path):
+    api = tcp_till
+    assert sell(api).get_json()["fiscal_status"] == "confirmed"
+    rename(app, "SKU-000002", "\u200b\n\t")  # nothing printable in any code page
+    basket = api.post("/api/v1/baskets", json={}).get_json()["id"]
+    assert api.post(f"/api/v1/baskets/{basket}/lines", json={"sku": "SKU-000002"}).status_code == 201
+    total = api.get(f"/api/v1/baskets/{basket}").get_json()["total"]
+    refused = api.post(f"/api/v1/baskets/{basket}/checkout", json={"payments": [{"method": "card", "amount": total}]})
+    assert refused.status_code == 422 and refused.get_json()["device_fault"]["code"] == "name_not_printable"
+    assert api.get(f"/api/v1/baskets/{basket}").get_json()["status"] == "open"
