@@ -15,6 +15,12 @@ def fault_strings() -> dict:
                           gettext("Load a new paper roll; the printer will continue by itself.")],
             "cover_open": [gettext("The fiscal printer's cover is open."),
                            gettext("Close the cover; the printer will continue by itself.")],
+            "lever_up": [gettext("The fiscal printer's lever is up."),
+                         gettext("Close the lever; the printer will continue by itself.")],
+            "cutter_error": [gettext("The fiscal printer's paper cutter is jammed."),
+                             gettext("Open the cover, free the cutter, close the cover.")],
+            "power_dip": [gettext("The fiscal printer lost power for a moment."),
+                          gettext("Check its power cable; the till checks what it printed.")],
             "offline": [gettext("The fiscal printer does not answer: it is switched off or disconnected."),
                         gettext("Check its power and cable. The till reconnects by itself and prints the "
                                 "waiting receipts once.")],
