@@ -37,8 +37,8 @@ def unsettled_sales(db, terminal_id) -> list[dict]:
     """Every sale of the till the fiscal device has not confirmed (data refusals included: those need a person),
     with why it waits and the ways out."""
     with db.unit_of_work(read_only=True) as uow:
-        rows = uow.session.execute(select(Sale.id, Sale.receipt_number, Sale.fiscal_status, FiscalRecord.last_error_code,
-                                          FiscalRecord.last_error_message)
+        rows = uow.session.execute(select(Sale.id, Sale.receipt_number, Sale.fiscal_status,
+                                          FiscalRecord.last_error_code, FiscalRecord.last_error_message)
                                    .outerjoin(FiscalRecord, FiscalRecord.sale_id == Sale.id)
                                    .where(Sale.terminal_id == terminal_id, Sale.fiscal_status.in_(OPEN_STATUSES))
                                    .order_by(Sale.receipt_number)).all()

@@ -306,7 +306,8 @@ class PosnetPrinter(FiscalPrinter):
             number = None  # the receipt is printed; only the read-back failed
         number = number or str(checkpoint["bn"] + 1)
         return FiscalResult(receipt.reference, number, total=receipt.total,
-                            details={"daily_report_next": checkpoint["no"], "system_number": system_number(receipt.reference)})
+                            details={"daily_report_next": checkpoint["no"],
+                                     "system_number": system_number(receipt.reference)})
 
     def _total_mismatch(self, receipt: FiscalReceipt, refusal: DeviceError) -> DeviceError:
         """2805: the printer's total and ours differ (often by a grosz of rounding): name both figures."""
@@ -315,8 +316,9 @@ class PosnetPrinter(FiscalPrinter):
             printer_total = sum(int(open_totals.get("v" + k.lower()) or 0) for k in VAT_LETTERS)
         except DeviceError:
             return refusal
+        difference = (printer_total - receipt.total) / 100
         error = DeviceError("total_mismatch", f"The fiscal printer's total {printer_total / 100:.2f} differs from the "
-                            f"till's total {receipt.total / 100:.2f} (by {(printer_total - receipt.total) / 100:+.2f}); "
+                            f"till's total {receipt.total / 100:.2f} (by {difference:+.2f}); "
                             "the receipt was not printed.", refusal.action,
                             details={"printer_total": printer_total, "till_total": receipt.total})
         error.posnet_error = 2805
