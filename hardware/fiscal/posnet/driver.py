@@ -42,7 +42,7 @@ import uuid
 import serial
 
 import hardware.mazovia  # noqa: F401  (registers the Mazovia code page for ?encoding=mazovia)
-from hardware.device import DeviceError
+from hardware.device import DeviceError, DeviceState
 from hardware.transliteration import POLISH_LETTERS, ascii_and, printable
 
 from ..base import OFFLINE_CODES, VAT_LETTERS, DailyReport, FiscalPrinter, FiscalReceipt, FiscalResult, LastCompleted
@@ -172,8 +172,8 @@ class PosnetPrinter(FiscalPrinter):
             self._fail(error)
             raise error from exc
         self._reconnect_delay = RECONNECT_FIRST
-        if self.state.value == "closed":
-            self.state = type(self.state)("idle")
+        if self.state is DeviceState.CLOSED:
+            self.state = DeviceState.IDLE
 
     def _lost_link(self) -> None:
         port, self._port = self._port, None
