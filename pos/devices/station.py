@@ -90,6 +90,8 @@ class Station:
         """The opened device, or None when none is configured; a DeviceError when it cannot be had."""
         if not self.configured(name):
             return None
+        if self.closed.is_set():  # a watcher finishing its turn must not reopen what the till closed
+            raise DeviceError("offline", f"The {name} of {self.code} was closed.", "Retry: the till reopens it.")
         with self._opening:
             found = self.devices.get(name)
             if found is not None:
