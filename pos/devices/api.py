@@ -65,6 +65,8 @@ class DeviceList(BaseModel):
     items: list[DeviceOut]
     fiscal_queue: int = Field(description="sales the queue will send by itself")
     fiscal_waiting: int = Field(description="every sale the fiscal printer has not confirmed (stuck ones too)")
+    fiscal_oldest: dict | None = Field(default=None, description="the oldest of them, with its last error and "
+                                       "ways out (retry, void, handled)")
 
 
 class FiscalOut(BaseModel):
@@ -134,7 +136,7 @@ def list_devices():
         if item["name"] == "fiscal":
             item["waiting"] = len(waiting)  # every sale the printer has not confirmed, stuck ones too
     return json_response({"terminal": till.terminal.code, "items": items, "fiscal_queue": queued,
-                          "fiscal_waiting": len(waiting)})
+                          "fiscal_waiting": len(waiting), "fiscal_oldest": waiting[0] if waiting else None})
 
 
 @api.post("/sales/<sale_id>/fiscal/retry", responses={200: FiscalOut})

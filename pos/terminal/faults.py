@@ -38,6 +38,7 @@ def fault_strings() -> dict:
             "bad_configuration": [gettext("The fiscal printer's address in the till settings is wrong."),
                                   gettext("Fix the fiscal printer's address (code page) in the till settings.")],
         },
+        "stuck_sale": gettext("Receipt no. {number} waits for the fiscal printer: resolve"),
         "void_fiscal": gettext("Void fiscal receipt"),
         "mark_handled": gettext("Mark handled"),
         "resolve_reason": gettext("Reason (for the audit log)"),

@@ -96,7 +96,14 @@ def test_a_sale_the_printer_refuses_is_voided_from_the_fault_panel_with_a_manage
     expect(page.locator("#fault-void")).to_be_visible()
     expect(page.locator("#fault-handled")).to_be_visible()
     sale_id = page.locator("#receipt").get_attribute("data-sale-id")
+    receipt_number = api.get(f"/api/v1/sales/{sale_id}").json()["receipt_number"]
 
+    # later (the page reloaded, the panel gone) the status bar still offers the way out
+    page.reload()
+    stuck = page.locator("#stuck-sale")
+    expect(stuck).to_have_text(f"Paragon nr {receipt_number} czeka na drukarkę fiskalną: rozwiąż")
+    stuck.click()
+    expect(panel).to_have_attribute("data-code", "bad_line")
     page.locator("#fault-void").click()
     expect(page.locator("#fault-resolve")).to_be_visible()
     expect(page.locator("#resolve-number")).to_be_hidden()  # a voided sale has no fiscal number
@@ -115,6 +122,7 @@ def test_a_sale_the_printer_refuses_is_voided_from_the_fault_panel_with_a_manage
     expect(page.locator("#fault-resolve")).to_be_hidden()
     assert api.get(f"/api/v1/sales/{sale_id}").json()["fiscal_status"] == "voided"
     assert fiscal_memory(tmp_path)["receipts"] == []
+    expect(stuck).to_be_hidden()
 
 
 def test_a_serial_scanners_codes_appear_on_the_page_without_typing(page, live_store, hub, tmp_path):

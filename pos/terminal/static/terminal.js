@@ -800,6 +800,11 @@
           return `${deviceName(item.name)}: ${text.message} ${T.what_to_do}: ${text.action}`;
         }).join(" · ")
         : `${T.devices}: ${summary(data)}`;
+      // a sale the fiscal printer has not taken can be resolved from here too, long after it was paid
+      const oldest = data.fiscal_oldest;
+      state.stuck = oldest && oldest.last_error ? oldest : null;
+      $("stuck-sale").hidden = !state.stuck;
+      $("stuck-sale").textContent = state.stuck ? fill(T.stuck_sale, { number: oldest.receipt_number }) : "";
     } catch (offline) { /* the next refresh tries again */ }
   }
 
@@ -1059,6 +1064,10 @@
     $("fault-retry").addEventListener("click", retryFiscal);
     $("fault-reprint").addEventListener("click", reprint);
     $("fault-void").addEventListener("click", () => startResolve("void"));
+    $("stuck-sale").addEventListener("click", () => {
+      if (state.stuck) showFault({ id: state.stuck.sale_id, fiscal_status: state.stuck.fiscal_status },
+                                 { fiscal: state.stuck.last_error });
+    });
     $("fault-handled").addEventListener("click", () => startResolve("handled"));
     $("fault-resolve").addEventListener("submit", resolveFiscal);
     for (const button of document.querySelectorAll("[data-action=logout]")) button.addEventListener("click", logOut);
