@@ -23,17 +23,23 @@ class DeviceState(str, enum.Enum):
 class DeviceError(Exception):
     """A device fault the cashier must see: what is wrong and what to do."""
 
-    def __init__(self, code: str, message: str, action: str = "", *, ambiguous: bool = False):
+    def __init__(self, code: str, message: str, action: str = "", *, ambiguous: bool = False,
+                 details: dict | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
         self.action = action
+        # the figures behind the message (e.g. both totals of a mismatch), for a translated message
+        self.details = dict(details or {})
         # True when the device may or may not have acted (timeout after sending):
         # the caller must ask the device what it last completed before retrying.
         self.ambiguous = ambiguous
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "action": self.action}
+        fault = {"code": self.code, "message": self.message, "action": self.action}
+        if self.details:
+            fault["details"] = dict(self.details)
+        return fault
 
 
 @dataclass(frozen=True)

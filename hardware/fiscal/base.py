@@ -39,6 +39,8 @@ from typing import Protocol
 from hardware.device import Device, DeviceError
 
 VAT_LETTERS = "ABCDEFG"
+# faults that mean the device is not there (as opposed to refusing something)
+OFFLINE_CODES = ("offline", "no_reply")
 PAYMENT_METHODS = ("cash", "card", "cheque", "coupon", "credit", "voucher", "account", "transfer", "mobile", "other")
 
 
@@ -93,7 +95,9 @@ class Payment:
 class FiscalReceipt:
     """A sale as the fiscal device must record it.  ``reference`` is the sale id:
     the idempotency key, printed as the receipt's system number where the
-    protocol allows.  ``total`` is what the till believes; the device checks it."""
+    protocol allows.  ``total`` is what the till believes; the device checks it.  ``discount`` is a
+    discount on the whole receipt (the basket's), on top of the lines' own: ``total`` is the lines'
+    amounts less it."""
 
     reference: str
     lines: tuple[FiscalLine, ...]
@@ -101,6 +105,7 @@ class FiscalReceipt:
     payments: tuple[Payment, ...] = ()
     currency: str = "PLN"
     cashier: str | None = None
+    discount: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "lines", tuple(self.lines))
@@ -109,12 +114,25 @@ class FiscalReceipt:
             raise ValueError("a fiscal receipt needs the sale reference")
         if not self.lines:
             raise ValueError("a fiscal receipt needs at least one line")
+        if self.discount < 0 or self.discount >= sum(line.amount for line in self.lines):
+            raise ValueError("the receipt's discount must be below the value of its lines")
 
     @property
     def totals_by_vat(self) -> dict[str, int]:
+        """Per VAT letter, the receipt's discount split in proportion (largest remainders): a device
+        with its own rule says so (POSNET: ``hardware.fiscal.posnet.totals``)."""
         totals: dict[str, int] = {}
         for line in self.lines:
             totals[line.vat] = totals.get(line.vat, 0) + line.amount
+        if self.discount:
+            letters = sorted(totals)
+            weights = [totals[k] for k in letters]
+            whole = sum(weights)
+            shares = [self.discount * w // whole for w in weights]
+            order = sorted(range(len(letters)), key=lambda i: (-(self.discount * weights[i] % whole), i))
+            for i in order[: self.discount - sum(shares)]:
+                shares[i] += 1
+            totals = {k: totals[k] - share for k, share in zip(letters, shares)}
         return totals
 
     @property
@@ -200,6 +218,26 @@ class FiscalPrinter(Device):
     def __init__(self, url: str, journal: AttemptJournal | None = None):
         super().__init__(url)
         self.journal: AttemptJournal = journal or MemoryJournal()
+        #: when the device stopped answering (UTC), None while it answers
+        self.offline_since: dt.datetime | None = None
+
+    def status(self) -> dict:
+        status = super().status()
+        status["offline_since"] = self.offline_since.isoformat(timespec="seconds") if self.offline_since else None
+        return status
+
+    def refusal(self, receipt: FiscalReceipt) -> "DeviceError | None":
+        """What the device would certainly refuse in this receipt (too large an amount, a name it cannot
+        print), known without asking it: the till checks this before taking payment."""
+        return None
+
+    def wake(self) -> None:
+        """Forget any pause between reconnection attempts: the next command tries the device now."""
+
+    def probe(self) -> bool:
+        """Whether the device answers now, asked as cheaply as the protocol allows (a reconnect watcher
+        asks this before it takes the till's lock for a whole queue)."""
+        return True
 
     # the app's entry points --------------------------------------------------
     def fiscalise(self, receipt: FiscalReceipt) -> FiscalResult:
@@ -298,6 +336,15 @@ class FiscalPrinter(Device):
         raise NotImplementedError
 
     # helpers -----------------------------------------------------------------
+    def _fail(self, error: DeviceError) -> None:
+        super()._fail(error)
+        if error.code in OFFLINE_CODES and self.offline_since is None:
+            self.offline_since = dt.datetime.now(dt.timezone.utc)
+
+    def _ok(self) -> None:
+        super()._ok()
+        self.offline_since = None
+
     def _settle(self, receipt: FiscalReceipt, checkpoint: dict) -> FiscalResult | None:
         try:
             result = self._outcome(receipt, checkpoint)

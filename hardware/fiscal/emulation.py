@@ -10,6 +10,8 @@ Faults (``FAULTS``), each armed for the n-th matching command:
 * ``bad_crc`` — executed, answered with a damaged reply.
 * ``power_loss`` — executed (a receipt IS in fiscal memory), then the device
   loses power before answering: no reply, RAM state (open transaction) gone.
+* ``refuse`` — the command is refused with the spec's error number ``error``
+  (e.g. 2055 ``ERR_LINE``), as a printer refuses data it does not accept.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from pathlib import Path
 import requests
 
 FAULTS = ("paper_out", "cover_open", "no_reply", "late_reply", "bad_crc", "power_loss")
+REFUSE = "refuse"  # not among FAULTS: it takes an error number, and only a device with numbered errors has it
 DEFAULT_VAT = {"A": 2300, "B": 800, "C": 500, "D": 0, "E": None, "F": "inactive", "G": "inactive"}
 
 
@@ -119,23 +122,28 @@ class FiscalMemory:
 
 class FaultPlan:
     def __init__(self):
+        self.refusal: int | None = None
         self._armed: list[dict] = []
         self._lock = threading.Lock()
 
-    def inject(self, fault: str, on: str | None = None, nth: int = 1) -> None:
-        if fault not in FAULTS:
-            raise ValueError(f"unknown fault {fault!r}; known: {FAULTS}")
+    def inject(self, fault: str, on: str | None = None, nth: int = 1, error: int | None = None) -> None:
+        if fault not in FAULTS and fault != REFUSE:
+            raise ValueError(f"unknown fault {fault!r}; known: {FAULTS + (REFUSE,)}")
+        if (fault == REFUSE) != (error is not None):
+            raise ValueError("a 'refuse' fault needs the error number to answer (and only it takes one)")
         with self._lock:
-            self._armed.append({"fault": fault, "on": on, "left": int(nth)})
+            self._armed.append({"fault": fault, "on": on, "left": int(nth), "error": error})
 
     def take(self, command: str) -> str | None:
-        """Called once per executed command: returns the fault that fires now."""
+        """Called once per executed command: returns the fault that fires now (``refuse`` faults
+        leave their error number in :attr:`refusal`)."""
         with self._lock:
             for entry in self._armed:
                 if entry["on"] in (None, command):
                     entry["left"] -= 1
                     if entry["left"] <= 0:
                         self._armed.remove(entry)
+                        self.refusal = entry.get("error")
                         return entry["fault"]
                     return None
             return None
@@ -152,7 +160,7 @@ class FaultPlan:
 
 class ControlServer:
     """Lets a test or the demo steer an emulator from outside its process:
-    POST /faults {"fault", "on", "nth"}, DELETE /faults, POST /fix, GET /memory."""
+    POST /faults {"fault", "on", "nth"}, DELETE /faults, POST /fix, POST /power {"on": bool}, GET /memory."""
 
     def __init__(self, emulator):
         emulator_ref = emulator
@@ -205,7 +213,8 @@ def handle_control(emulator, method: str, path: str, body: dict) -> tuple[int, d
     path = path.rstrip("/")
     if path.endswith("/faults") and method == "POST":
         try:
-            emulator.inject(body["fault"], on=body.get("on"), nth=int(body.get("nth", 1)))
+            refusal = {"error": int(body["error"])} if body.get("error") is not None else {}
+            emulator.inject(body["fault"], on=body.get("on"), nth=int(body.get("nth", 1)), **refusal)
         except (KeyError, ValueError) as exc:
             return 400, {"error": str(exc)}
         return 201, {"armed": emulator.faults.armed}
@@ -215,6 +224,12 @@ def handle_control(emulator, method: str, path: str, body: dict) -> tuple[int, d
     if path.endswith("/fix") and method == "POST":
         emulator.fix_mechanism()
         return 200, {"mechanism": 0}
+    if path.endswith("/power") and method == "POST":
+        if body.get("on", True):
+            emulator.power_on()
+        else:
+            emulator.power_off()
+        return 200, {"powered": emulator.powered}
     if path.endswith("/memory") and method == "GET":
         return 200, emulator.memory.data
     return 404, {"error": f"no control endpoint {method} {path}"}

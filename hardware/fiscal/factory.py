@@ -48,7 +48,9 @@ def _open_emulator(address, journal, **options) -> FiscalPrinter:
     passthrough = {k: v for k, v in address.options.items() if k in ("timeout", "settle", "encoding")}
     if address.target == "posnet":
         from .posnet.emulator import start_posnet_emulator
-        url, emulator = start_posnet_emulator(memory, address.options.get("transport", "pty"))
+        url, emulator = start_posnet_emulator(memory, address.options.get("transport", "pty"),
+                                              **({"encoding": address.options["encoding"]}
+                                                 if "encoding" in address.options else {}))
     elif address.target == "noviapi":
         from .novitus.emulator import start_noviapi_emulator
         url, emulator = start_noviapi_emulator(memory)

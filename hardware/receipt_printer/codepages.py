@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from escpos.magicencode import Encoder
 
+from hardware.transliteration import printable
+
 # Full coverage first: CP852 has every Polish and Czech letter; for Ukrainian
 # only CP1251 and CP1125 have Ґ/ґ and І/і (CP866 lacks both).
 LANGUAGE_CODE_PAGES = {
@@ -33,6 +35,12 @@ class LanguageEncoder(Encoder):
             if self.can_encode(name, char):
                 return name
         return super().find_suitable_encoding(char)
+
+    def printable(self, text: str) -> str:
+        """``text`` with what no page of the printer has (an emoji, a script it lacks, a line feed inside
+        a name) transliterated (hardware.transliteration) instead of printed as '?'."""
+        return printable(text, lambda char: " " <= char and self.find_suitable_encoding(char) is not None,
+                         squeeze=False)
 
 
 def code_page_for(language: str, supported: dict) -> str:

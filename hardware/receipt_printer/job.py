@@ -79,6 +79,7 @@ class JobWriter:
              double: bool = False) -> None:
         """One line of text; ``double`` is double width and height (half the columns)."""
         self.style(align=align, bold=bold, double=double)
+        line = self.printer.magic.encoder.printable(line)
         for chunk in _wrap(line, self.columns // 2 if double else self.columns):
             self.printer.textln(chunk)
 

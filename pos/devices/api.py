@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from flask import Response, current_app, json, request
 from flask_openapi3 import APIBlueprint, Tag
@@ -46,6 +47,7 @@ class TerminalPath(BaseModel):
 
 
 class Fault(BaseModel):
+    model_config = ConfigDict(extra="allow")
     code: str
     message: str
     action: str
@@ -62,7 +64,10 @@ class DeviceOut(BaseModel):
 class DeviceList(BaseModel):
     terminal: str
     items: list[DeviceOut]
-    fiscal_queue: int
+    fiscal_queue: int = Field(description="sales the queue will send by itself")
+    fiscal_waiting: int = Field(description="every sale the fiscal printer has not confirmed (stuck ones too)")
+    fiscal_oldest: dict | None = Field(default=None, description="the oldest of them, with its last error and "
+                                       "ways out (retry, void, handled)")
 
 
 class FiscalOut(BaseModel):
@@ -100,6 +105,19 @@ class DrawerIn(Strict):
     reason: str = Field(default="", max_length=300)
 
 
+class ResolveIn(Strict):
+    action: Literal["void", "handled"] = Field(description="void: this sale gets no fiscal receipt; handled: it was "
+                                               "fiscalised outside the queue (give its fiscal_number if known)")
+    approval: Approval | None = Field(default=None, description="a manager's login and PIN (required)")
+    reason: str = Field(min_length=1, max_length=300, description="why, for the audit log")
+    fiscal_number: str | None = Field(default=None, min_length=1, max_length=64,
+                                      description="the printer's receipt number, for handled")
+
+
+class ResolveOut(FiscalOut):
+    resolution: str
+
+
 class DrawerOut(BaseModel):
     opened: bool
     device_fault: Fault | None = None
@@ -110,8 +128,16 @@ def list_devices():
     """The caller's till: each configured device with its state, last fault and, for printers, paper."""
     till = current_till()
     station = hub().station(till.terminal)
+    from pos.devices.day_reports import unsettled_sales
+
     queued = len(services.fiscal_backlog(database(), till.terminal.id))
-    return json_response({"terminal": till.terminal.code, "items": station.status(), "fiscal_queue": queued})
+    waiting = unsettled_sales(database(), till.terminal.id)
+    items = station.status()
+    for item in items:
+        if item["name"] == "fiscal":
+            item["waiting"] = len(waiting)  # every sale the printer has not confirmed, stuck ones too
+    return json_response({"terminal": till.terminal.code, "items": items, "fiscal_queue": queued,
+                          "fiscal_waiting": len(waiting), "fiscal_oldest": waiting[0] if waiting else None})
 
 
 @api.post("/sales/<sale_id>/fiscal/retry", responses={200: FiscalOut})
@@ -126,6 +152,23 @@ def retry_fiscal(path: SalePath):
     state["device_fault"] = outcome.get(path.sale_id) or state.pop("last_error", None)
     state.pop("last_error", None)
     return json_response(state)
+
+
+@api.post("/sales/<sale_id>/fiscal/resolve", responses={200: ResolveOut})
+def resolve_fiscal(path: SalePath, body: ResolveIn):
+    """The way out for a sale stuck in the fiscal queue, with a manager's PIN (audited): void its fiscal
+    receipt, or mark it handled; it then no longer blocks the fiscal daily report."""
+    if body.action == "void" and body.fiscal_number:
+        raise ApiProblem(422, "fiscal-number-not-allowed", "fiscal_number: a voided sale has no fiscal receipt",
+                         field="fiscal_number")
+
+    def work(session, till):
+        approve(session, body.approval, settings().pin_policy, action=f"fiscal_{body.action}", cashier=till.cashier,
+                terminal=till.terminal, subject=str(path.sale_id),
+                details={"reason": body.reason, "fiscal_number": body.fiscal_number})
+        return services.resolve_stuck_sale(session, till, path.sale_id, body.action, reason=body.reason,
+                                           fiscal_number=body.fiscal_number)
+    return run(work)
 
 
 @api.post("/sales/<sale_id>/receipt/reprint", responses={201: PrintOut})

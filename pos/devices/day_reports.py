@@ -12,6 +12,7 @@ table: it is one small fact per report) and returned with the answer.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 
@@ -19,6 +20,7 @@ from flask import Response, current_app, json
 from sqlalchemy import select
 
 from hardware.device import DeviceError
+from pos.devices.models import FiscalRecord
 from pos.devices.services import OPEN_STATUSES, FiscalQueue
 from pos.devices.station import Station
 from pos.problems import ApiProblem
@@ -32,13 +34,26 @@ SHOWN_PENDING = 5  # enough receipt numbers for the cashier to find them; the co
 
 
 def unsettled_sales(db, terminal_id) -> list[dict]:
-    """Every sale of the till the fiscal device has not confirmed (data refusals included: those need a person)."""
+    """Every sale of the till the fiscal device has not confirmed (data refusals included: those need a person),
+    with why it waits and the ways out."""
     with db.unit_of_work(read_only=True) as uow:
-        rows = uow.session.execute(select(Sale.id, Sale.receipt_number, Sale.fiscal_status)
+        rows = uow.session.execute(select(Sale.id, Sale.receipt_number, Sale.fiscal_status,
+                                          FiscalRecord.last_error_code, FiscalRecord.last_error_message)
+                                   .outerjoin(FiscalRecord, FiscalRecord.sale_id == Sale.id)
                                    .where(Sale.terminal_id == terminal_id, Sale.fiscal_status.in_(OPEN_STATUSES))
                                    .order_by(Sale.receipt_number)).all()
-    return [{"sale_id": str(row.id), "receipt_number": row.receipt_number, "fiscal_status": row.fiscal_status}
-            for row in rows]
+    return [{"sale_id": str(row.id), "receipt_number": row.receipt_number, "fiscal_status": row.fiscal_status,
+             "last_error": {"code": row.last_error_code, "message": row.last_error_message}
+             if row.last_error_code else None, "ways_out": ways_out(row.id)} for row in rows]
+
+
+def ways_out(sale_id) -> dict:
+    """What can be done about a stuck sale, as API paths (the cashier page's fault panel offers the same)."""
+    base = f"/api/v1/sales/{sale_id}/fiscal"
+    return {"retry": {"method": "POST", "path": f"{base}/retry"},
+            "void": {"method": "POST", "path": f"{base}/resolve", "body": {"action": "void"}, "manager_pin": True},
+            "handled": {"method": "POST", "path": f"{base}/resolve", "body": {"action": "handled"},
+                        "manager_pin": True}}
 
 
 def pending_fault(waiting: list[dict]) -> dict:
@@ -47,9 +62,10 @@ def pending_fault(waiting: list[dict]) -> dict:
     return {"code": "fiscal_sale_pending",
             "message": f"The fiscal daily report was not run: {len(waiting)} sale(s) of this till are not confirmed "
                        f"by the fiscal printer (receipt no. {numbers}{more}).",
-            "action": "Resolve the pending sale first (fix the printer, then Retry fiscal on it), then run the "
-                      "fiscal daily report again.",
-            "sale_id": waiting[0]["sale_id"]}
+            "action": "Resolve each pending sale first: fix the printer and press Retry fiscal on it; or, if it "
+                      "cannot be printed, a manager voids its fiscal receipt or marks it handled (manager PIN). "
+                      "Then run the fiscal daily report again.",
+            "sale_id": waiting[0]["sale_id"], "sales": waiting}
 
 
 def next_report_number(printer) -> int | None:
@@ -77,7 +93,10 @@ def fiscal_day_report(db, station: Station, earlier: dict | None = None) -> dict
             waiting = unsettled_sales(db, station.terminal_id)
             if waiting:
                 return {**outcome, "status": "refused", "device_fault": pending_fault(waiting), "pending": waiting}
-            outcome["next_number"] = next_report_number(printer)
+            completed = printer.last_completed()
+            # kept with the outcome before sending: a report whose answer is lost is recovered with them
+            outcome.update(next_number=completed.details.get("daily_report_next"), date=dt.date.today().isoformat(),
+                           totals_by_vat={k: v for k, v in (completed.details.get("day_totals") or {}).items() if v})
             report = printer.daily_report()
         except DeviceError as error:
             station.record("fiscal", error)

@@ -65,14 +65,22 @@ def receipt_document(sale: dict, *, location, cashier_name: str, language: str, 
 _PAYMENT_METHODS = {"cash": "cash", "card": "card", "voucher": "voucher", "transfer": "transfer"}
 
 
-def fiscal_receipt(sale: dict, cashier_name: str) -> FiscalReceipt:
-    """The sale as the fiscal device records it; the sale id is the idempotency reference."""
+def fiscal_receipt(sale: dict, cashier_name: str, line_discounts: list[int] | None = None) -> FiscalReceipt:
+    """The sale as the fiscal device records it; the sale id is the idempotency reference.
+
+    ``line_discounts`` are the lines' own discounts: what the sale's lines carry beyond them is their
+    share of the basket's discount, which goes to the device once, as a discount on the receipt."""
     try:
-        lines = tuple(_fiscal_line(line) for line in sale["lines"])
+        own = list(line_discounts) if line_discounts and len(line_discounts) == len(sale["lines"]) else None
+        if own is None:
+            own = [line["discount"] for line in sale["lines"]]
+        lines = tuple(_fiscal_line({**line, "discount": discount, "amount": line["gross"] - discount})
+                      for line, discount in zip(sale["lines"], own))
+        bill_discount = sum(line["discount"] for line in sale["lines"]) - sum(own)
         payments = tuple(Payment(_PAYMENT_METHODS.get(p["method"], "other"), p["amount"])
                          for p in sale["payments"] if p["amount"] > 0)
         return FiscalReceipt(reference=sale["id"], lines=lines, total=sale["total"], payments=payments,
-                             currency=sale["currency"], cashier=cashier_name)
+                             currency=sale["currency"], cashier=cashier_name, discount=bill_discount)
     except ValueError as exc:
         raise DeviceError("not_fiscalisable", f"The sale cannot be put on a fiscal receipt: {exc}",
                           "Call support; the sale is kept and can be retried once corrected.") from exc

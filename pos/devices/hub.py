@@ -25,6 +25,7 @@ class DeviceHub:
         self.events = TerminalEvents()
         self.stations: dict[str, Station] = {}
         self.scan_handler = None  # set by the scanner wiring: handler(hub, terminal_code, code)
+        self.reconnect_max = float(config.get("POS_FISCAL_RECONNECT_MAX", 30.0))
         self._lock = threading.Lock()
         self._started = False
 
@@ -40,6 +41,7 @@ class DeviceHub:
                                           expected_vat=self.settings.country.vat_rates,
                                           allow_real_devices=self.allow_real_devices,
                                           on_scan=self._scan_callback(terminal.code))
+            found.reconnect_max = self.reconnect_max
             self.stations[terminal.code] = found
         if stale is not None:
             with stale.lock:

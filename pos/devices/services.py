@@ -8,8 +8,9 @@ the next start-up settles it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 
@@ -21,7 +22,7 @@ from pos.devices.journal import DbJournal, ensure_record, record_fault
 from pos.devices.models import FiscalRecord, PrintJob
 from pos.devices.station import REOPEN_AFTER_SECONDS, Station
 from pos.problems import ApiProblem
-from pos.sales.models import Sale
+from pos.sales.models import BasketLine, Sale
 from pos.sales.services import get_sale, sale_document
 from pos.staff.models import Cashier
 from pos.stores.models import Location, Terminal
@@ -31,8 +32,12 @@ log = logging.getLogger("pos.devices")
 # Refusals about the sale's data, not the device's state: retrying on every sale cannot help, so such a
 # sale leaves the automatic queue (the explicit retry still tries it) instead of blocking the till.
 DATA_REFUSALS = ("not_fiscalisable", "bad_price", "bad_quantity", "line_total_mismatch", "payment_mismatch",
-                 "zero_receipt", "bad_line", "amount_too_large", "currency_mismatch", "protocol_error")
+                 "zero_receipt", "bad_line", "amount_too_large", "currency_mismatch", "protocol_error",
+                 "total_mismatch", "discount_mismatch", "deposit_mismatch", "verification_failed",
+                 "name_not_printable", "bad_reference")
 OPEN_STATUSES = ("pending", "sending", "failed")
+# the ways out of a stuck sale a manager can take (with a PIN, audited) besides Retry
+RESOLUTIONS = {"void": "voided", "handled": "handled"}
 BACKLOG_BATCH = 50
 
 
@@ -42,6 +47,8 @@ class SaleForDevices:
     location: Location
     terminal: Terminal
     cashier_name: str
+    # each line's own discount (the rest of the sale line's discount is its share of the basket's)
+    line_discounts: list[int] = field(default_factory=list)
 
 
 def load_sale(db, sale_id, location_id=None) -> SaleForDevices:
@@ -54,7 +61,9 @@ def load_sale(db, sale_id, location_id=None) -> SaleForDevices:
         location = session.get(Location, sale.location_id)
         terminal = session.get(Terminal, sale.terminal_id)
         cashier = session.get(Cashier, sale.cashier_id)
-    return SaleForDevices(document, location, terminal, cashier.name if cashier else "")
+        line_discounts = list(session.scalars(select(BasketLine.discount).where(BasketLine.basket_id == sale.basket_id)
+                                              .order_by(BasketLine.position)))
+    return SaleForDevices(document, location, terminal, cashier.name if cashier else "", line_discounts)
 
 
 def fiscal_backlog(db, terminal_id, limit: int = BACKLOG_BATCH) -> list:
@@ -125,20 +134,103 @@ class FiscalQueue:
                 self.station.check_fiscal()  # the technician may have fixed the VAT table or clock
             if self.station.fiscal_block is not None:
                 raise self.station.fiscal_block
-            receipt = fiscal_receipt(sale.document, sale.cashier_name)
+            if force and printer is not None:
+                printer.wake()  # asked by a person (or the reconnect watcher): try the device now
+            receipt = fiscal_receipt(sale.document, sale.cashier_name, sale.line_discounts)
             fiscalise_once(printer, receipt, DbJournal(self.db))
-        except DeviceError as error:
+        except Exception as exc:
+            error = exc if isinstance(exc, DeviceError) else _software_fault(exc, self.station.code)
             record_fault(self.db, sale_id, error.as_dict())
             self.station.record("fiscal", error)
             if error.ambiguous:
                 self.station.fiscal_quiet_until = time.monotonic() + REOPEN_AFTER_SECONDS
-            raise
+            if error.code not in DATA_REFUSALS:
+                FiscalWatcher.start(self.db, self.station)  # reconnects and prints the queue by itself
+            raise error from (None if exc is error else exc)
         self.station.fiscal_quiet_until = 0.0
         self.station.clear("fiscal")
 
     def settle(self) -> dict:
         """Start-up: decide what an earlier run left half-done (the driver asks the device first)."""
         return self.run(force=True)
+
+
+def resolve_stuck_sale(session, till, sale_id, action: str, *, reason: str, fiscal_number: str | None = None) -> dict:
+    """A manager's way out for a sale the fiscal printer will not take (the approval is checked and
+    audited by the caller, in this transaction): ``void`` — this sale gets no fiscal receipt (e.g. the
+    customer was refunded); ``handled`` — it was fiscalised outside the queue (e.g. found in the
+    printer's memory after a power cut, or rung up on the printer itself), with that receipt's
+    number if known.  Either way it leaves the queue and no longer blocks the fiscal daily report."""
+    sale = session.get(Sale, sale_id)
+    if sale is None or sale.location_id != till.location.id:
+        raise ApiProblem(404, "unknown-sale", f"sale_id: no sale {sale_id}", field="sale_id")
+    if sale.fiscal_status not in OPEN_STATUSES:
+        raise ApiProblem(409, "fiscal-sale-settled", f"sale_id: the sale's fiscal status is {sale.fiscal_status}; "
+                         "only a sale waiting for the fiscal printer can be voided or marked handled", field="sale_id")
+    status = RESOLUTIONS[action]
+    record = session.scalars(select(FiscalRecord).where(FiscalRecord.sale_id == sale.id)).one_or_none()
+    if record is None:
+        record = FiscalRecord(sale_id=sale.id, terminal_id=sale.terminal_id, state={})
+        session.add(record)
+    earlier = {"status": record.status, "code": record.last_error_code, "message": record.last_error_message}
+    record.status = status
+    record.state = {**(record.state or {}), "status": status, "resolution": action, "reason": reason,
+                    "before": earlier}
+    record.device_receipt_number = fiscal_number if action == "handled" else None
+    record.last_error_code = record.last_error_message = record.last_error_action = ""
+    sale.fiscal_status = status
+    sale.fiscal_number = fiscal_number if action == "handled" else None
+    session.flush()
+    return {"sale_id": str(sale.id), "fiscal_status": status, "fiscal_number": sale.fiscal_number,
+            "attempts": record.attempts or 0, "device_fault": None, "resolution": action, "before": earlier}
+
+
+def _software_fault(exc: Exception, code: str) -> DeviceError:
+    """A driver bug must not turn a retry into an error page: it becomes a fault the cashier sees."""
+    log.error("the fiscal printer of %s failed", code, exc_info=exc)
+    return DeviceError("device_software", f"The fiscal printer could not be driven ({type(exc).__name__}).",
+                       "Press Retry; if it repeats, a manager can void or mark the sale handled, and call support.")
+
+
+class FiscalWatcher:
+    """Brings a lost fiscal printer back without anyone pressing anything: while the till has sales
+    waiting, the queue is tried again after 1 s, 2 s, 4 s … (at most ``station.reconnect_max``), and
+    printed in order, each exactly once (the journal settles what a lost answer left open), as soon
+    as the printer answers.  One watcher per till; it ends when nothing waits or the till closes."""
+
+    FIRST_PAUSE = 1.0
+
+    @classmethod
+    def start(cls, db, station: Station) -> None:
+        with station.watch_lock:
+            if station.watcher is not None and station.watcher.is_alive():
+                return
+            station.watcher = threading.Thread(target=cls(db, station).loop, daemon=True,
+                                               name=f"fiscal reconnect {station.code}")
+            station.watcher.start()
+
+    def __init__(self, db, station: Station):
+        self.db, self.station = db, station
+
+    def loop(self) -> None:
+        pause = self.FIRST_PAUSE
+        while not self.station.closed.wait(pause):
+            try:
+                if not fiscal_backlog(self.db, self.station.terminal_id, limit=1):
+                    return
+                printer = self.station.devices.get("fiscal")
+                if printer is not None and not printer.probe():
+                    # still gone: asked without the till's lock, so checkouts never wait behind the watcher
+                    pause = min(pause * 2, self.station.reconnect_max)
+                    continue
+                outcome = FiscalQueue(self.db, self.station).run(force=True)
+            except Exception:  # the database went away for a moment: try again later
+                log.exception("the fiscal reconnect of %s failed", self.station.code)
+                outcome = {None: "error"}
+            if not any(outcome.values()):
+                pause = self.FIRST_PAUSE  # that batch went out; the next turn looks for more
+                continue
+            pause = min(pause * 2, self.station.reconnect_max)
 
 
 # printing -----------------------------------------------------------------------------------------------

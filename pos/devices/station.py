@@ -24,6 +24,8 @@ KINDS = {"printer": "receipt_printer", "fiscal": "fiscal_printer", "display": "l
          "scale": "scale"}
 # a device that failed to open is not tried again by every sale (a dead socket printer costs its timeout)
 REOPEN_AFTER_SECONDS = 15.0
+# the longest pause between two attempts to reach a lost fiscal printer (services.FiscalWatcher)
+RECONNECT_MAX_SECONDS = 30.0
 MAX_CLOCK_SKEW = dt.timedelta(minutes=10)
 _SAFE_FISCAL_SCHEMES = ("emulator", "dummy", "nonfiscal", "none")
 
@@ -76,6 +78,10 @@ class Station:
         self.fiscal_quiet_until = 0.0
         self._retry_at: dict[str, float] = {}
         self._opening = threading.Lock()
+        self.reconnect_max = RECONNECT_MAX_SECONDS
+        self.watcher: threading.Thread | None = None
+        self.watch_lock = threading.Lock()
+        self.closed = threading.Event()
 
     # opening ---------------------------------------------------------------------
     def configured(self, name: str) -> bool:
@@ -85,6 +91,8 @@ class Station:
         """The opened device, or None when none is configured; a DeviceError when it cannot be had."""
         if not self.configured(name):
             return None
+        if self.closed.is_set():  # a watcher finishing its turn must not reopen what the till closed
+            raise DeviceError("offline", f"The {name} of {self.code} was closed.", "Retry: the till reopens it.")
         with self._opening:
             found = self.devices.get(name)
             if found is not None:
@@ -170,6 +178,7 @@ class Station:
                 log.debug("closing %s of %s failed", name, self.code, exc_info=True)
 
     def close(self) -> None:
+        self.closed.set()
         for name in list(self.devices):
             self.drop(name)
 
@@ -188,6 +197,10 @@ class Station:
                     item["error"] = device.last_error.as_dict()
                 if name == "fiscal":
                     item["fiscal"] = bool(getattr(device, "fiscal", True))
+                    since = getattr(device, "offline_since", None)
+                    item["offline_since"] = since.isoformat(timespec="seconds") if since else None
+                    if since is not None:
+                        item["state"] = "offline"
                     if self.fiscal_block is not None:
                         item["state"], item["error"] = "blocked", fault(self.fiscal_block)
                 if name == "printer":

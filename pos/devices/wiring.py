@@ -29,6 +29,11 @@ def install(app) -> DeviceHub:
         if starts:
             hub.start_once()
 
+    @app.before_request
+    def _refuse_what_the_fiscal_printer_would():
+        if request.endpoint == "sales.checkout" and request.view_args:
+            check_before_payment(hub, request.view_args.get("basket_id"))
+
     @app.after_request
     def _show_scanned_item(response):
         if request.endpoint == "sales.add_line" and response.status_code == 201:
@@ -36,6 +41,45 @@ def install(app) -> DeviceHub:
         return response
 
     return hub
+
+
+def check_before_payment(hub: DeviceHub, basket_id) -> None:
+    """Refuse to take payment for a basket the till's fiscal printer would certainly refuse (an amount
+    above its maximum, a name with nothing printable): a paid sale must never be left stuck.  Only a
+    printer already opened is asked, and it answers from what it knows (no command is sent)."""
+    import uuid
+
+    from hardware.device import DeviceError
+    from pos.devices.documents import fiscal_receipt
+    from pos.http import till_for
+    from pos.problems import ApiProblem
+    from pos.sales.baskets import load_basket, priced
+
+    if not any(station.devices.get("fiscal") for station in list(hub.stations.values())):
+        return  # no fiscal printer is open in this process: nothing to ask, no query spent
+    try:
+        with hub.db.unit_of_work(read_only=True) as uow:
+            till = till_for(uow.session)
+            basket = load_basket(uow.session, till, uuid.UUID(str(basket_id)), statuses=("open",))
+            priced_lines, totals = priced(basket, till.vat_rates)
+            terminal = till.terminal
+    except (ApiProblem, ValueError):
+        return  # the checkout itself answers (unknown basket, a replay, no login …)
+    printer = hub.station(terminal).devices.get("fiscal")
+    if printer is None or not basket.lines or not getattr(printer, "fiscal", True):
+        return
+    draft = {"id": str(basket.id), "currency": basket.currency, "total": totals.total, "payments": [],
+             "lines": [{"name": line.name, "unit": line.unit, "quantity": line.quantity, "unit_price": line.unit_price,
+                        "gross": p.gross, "discount": p.discount, "amount": p.amount, "vat_group": line.vat_group}
+                       for line, p in zip(basket.lines, priced_lines)]}
+    try:
+        refusal = printer.refusal(fiscal_receipt(draft, "", [line.discount for line in basket.lines]))
+    except DeviceError as error:
+        refusal = error
+    if refusal is not None:
+        raise ApiProblem(422, "fiscal-printer-would-refuse", f"basket_id: {refusal.message} {refusal.action}",
+                         field="basket_id", title="The fiscal printer would refuse this sale",
+                         device_fault=refusal.as_dict())
 
 
 def _display_basket(hub: DeviceHub, response) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_babel import get_locale, gettext
 
+from pos.terminal.faults import fault_strings
 from pos.terminal.i18n import COOKIE, LANGUAGES, default_language
 
 bp = Blueprint("terminal", __name__, template_folder="templates", static_folder="static",
@@ -62,6 +63,7 @@ def script_strings() -> dict:
         "reprinted": gettext("Receipt printed."),
         "device_names": {"fiscal": gettext("fiscal printer"), "printer": gettext("receipt printer"),
                          "display": gettext("customer display"), "scanner": gettext("scanner")},
+        **fault_strings(),
     }
 
 

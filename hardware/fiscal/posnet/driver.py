@@ -32,22 +32,58 @@ letter) and ``no`` (number of the next daily report).
 """
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import itertools
 import random
 import time
+import uuid
 
 import serial
 
-from hardware.device import DeviceError
+import hardware.mazovia  # noqa: F401  (registers the Mazovia code page for ?encoding=mazovia)
+from hardware.device import DeviceError, DeviceState
+from hardware.transliteration import POLISH_LETTERS, ascii_and, printable
 
-from ..base import VAT_LETTERS, DailyReport, FiscalPrinter, FiscalReceipt, FiscalResult, LastCompleted
+from ..base import OFFLINE_CODES, VAT_LETTERS, DailyReport, FiscalPrinter, FiscalReceipt, FiscalResult, LastCompleted
 from . import frame as posnet
 from .errors import command_error, mechanism_error
+from .totals import split_bill_discount
 
 PAYMENT_TYPES = {"cash": 0, "card": 2, "cheque": 3, "coupon": 4, "credit": 5, "other": 6, "voucher": 7,
                  "account": 8, "transfer": 6, "mobile": 6}
 TOTAL_FIELDS = {letter: "p" + letter.lower() for letter in VAT_LETTERS}
+# Kwota's maximum (spec v021, "Typy danych"): Thermal FV EJ 99999999, Thermal HS FV EJ 9999999999
+MAX_AMOUNT = {"HS": 9_999_999_999, "": 99_999_999}
+NAME_LENGTH = 40  # trline na
+SYSTEM_NUMBER_LENGTH = 30  # ftrcfg sn
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# a printer that vanished (power cut, cable pulled) is tried again after 0.5 s, 1 s, 2 s … at most 30 s
+RECONNECT_FIRST, RECONNECT_MAX = 0.5, 30.0
+
+
+def system_number(reference: str) -> str:
+    """The sale's reference as the receipt's system number (``sn``, at most 30 characters): a UUID
+    in Crockford base32 (26 characters, the ULID alphabet: all 128 bits, nothing cut off), any
+    other reference as it is when it fits."""
+    try:
+        value = uuid.UUID(reference).int
+    except ValueError:
+        if len(reference) > SYSTEM_NUMBER_LENGTH or not reference.isascii() or not reference.isprintable():
+            raise DeviceError("bad_reference", f"The sale reference {reference!r} does not fit the printer's "
+                              f"system number ({SYSTEM_NUMBER_LENGTH} ASCII characters).", "Call support.")
+        return reference
+    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def reference_of(number: str) -> str:
+    """The sale id back from a system number written by :func:`system_number`."""
+    if len(number) != 26 or any(char not in CROCKFORD for char in number):
+        return number
+    value = 0
+    for char in number:
+        value = value * 32 + CROCKFORD.index(char)
+    return str(uuid.UUID(int=value))
 
 
 class PosnetPrinter(FiscalPrinter):
@@ -60,7 +96,20 @@ class PosnetPrinter(FiscalPrinter):
         self.timeout = float(timeout if timeout is not None else options.get("timeout", 5.0))
         self.settle_timeout = float(settle_timeout if settle_timeout is not None else options.get("settle", 30.0))
         self.encoding = encoding or options.get("encoding", posnet.DEFAULT_ENCODING)
+        try:
+            self.encoding = codecs.lookup(self.encoding).name
+        except LookupError:
+            raise DeviceError("bad_configuration", f"The fiscal printer address names an unknown code page "
+                              f"{self.encoding!r} ({url}).",
+                              "Fix ?encoding= in the fiscal printer's address: cp1250 (Windows, the default), "
+                              "mazovia, cp852 or iso8859_2, as set on the printer.") from None
+        # above 127 the printer prints only the Polish letters of its code page (spec: "Alfanum")
+        self.can_print = ascii_and(POLISH_LETTERS, self.encoding)
+        self.max_amount = MAX_AMOUNT[""]
+        self.model: str | None = None
         self._port: serial.SerialBase | None = None
+        self._reconnect_at = 0.0
+        self._reconnect_delay = RECONNECT_FIRST
         self._reader = posnet.FrameReader()
         self._tokens = itertools.cycle(range(1, 10000))
         for _ in range(random.randrange(1, 10000)):  # a restarted till must not reuse the last run's tokens
@@ -82,6 +131,76 @@ class PosnetPrinter(FiscalPrinter):
         if self._port is not None:
             self._port.close()
             self._port = None
+
+    def check_configuration(self, expected_vat, max_clock_skew, now=None) -> None:
+        super().check_configuration(expected_vat, max_clock_skew, now)
+        self.read_model()  # the till's checks before payment need this model's largest amount
+
+    def read_model(self) -> str:
+        """The model name (``sid``); sets the largest amount this model takes."""
+        name = self._command("sid").get("nm", "")
+        self.max_amount = MAX_AMOUNT["HS" if " HS " in f" {name} " else ""]
+        self.model = name
+        return name
+
+    def wake(self) -> None:
+        self._reconnect_at = 0.0
+
+    def probe(self) -> bool:
+        self.wake()
+        try:
+            self._command("sprn", immediate=True, retries=0)
+        except DeviceError:
+            return False
+        return True
+
+    def _connect(self) -> None:
+        """(Re)open the link; a printer that vanished is tried again with a growing pause, and in
+        between every command fails at once (the till never waits on a dead line)."""
+        if self._port is not None:
+            return
+        if time.monotonic() < self._reconnect_at and self.last_error is not None:
+            raise DeviceError(self.last_error.code, self.last_error.message, self.last_error.action)
+        try:
+            self._open()
+        except OSError as exc:
+            self._reconnect_at = time.monotonic() + self._reconnect_delay
+            self._reconnect_delay = min(self._reconnect_delay * 2, RECONNECT_MAX)
+            error = DeviceError("offline", f"The fiscal printer at {self.address.target} cannot be reached: {exc}",
+                                "Check that the printer is switched on and its cable is connected; the till "
+                                "reconnects by itself and prints the waiting receipts.")
+            self._fail(error)
+            raise error from exc
+        self._reconnect_delay = RECONNECT_FIRST
+        if self.state is DeviceState.CLOSED:
+            self.state = DeviceState.IDLE
+
+    def _lost_link(self) -> None:
+        port, self._port = self._port, None
+        self._reader.clear()
+        if port is not None:
+            try:
+                port.close()
+            except OSError:
+                pass  # the link is gone already
+
+    def text(self, value: str, limit: int) -> str:
+        """What the printer can print of ``value`` (see hardware.transliteration), cut to ``limit``."""
+        return printable(value, self.can_print)[:limit].rstrip()
+
+    def refusal(self, receipt: FiscalReceipt) -> DeviceError | None:
+        for line in receipt.lines:
+            if not self.text(line.name, NAME_LENGTH):
+                return DeviceError("name_not_printable", f"The item name {line.name!r} has no character the fiscal "
+                                   "printer can print.", "Rename the product in the catalogue, then sell it.")
+            if max(line.unit_price, line.gross) > self.max_amount:
+                return DeviceError("amount_too_large", f"{line.name}: the amount is above the fiscal printer's "
+                                   f"maximum ({self.max_amount / 100:.2f}).", "Split the sale into smaller receipts.")
+        if receipt.total > self.max_amount or receipt.paid > self.max_amount:
+            return DeviceError("amount_too_large", f"The receipt total {receipt.total / 100:.2f} is above the fiscal "
+                               f"printer's maximum ({self.max_amount / 100:.2f}).",
+                               "Split the sale into smaller receipts.")
+        return None
 
     # the interface -------------------------------------------------------------
     def last_completed(self) -> LastCompleted:
@@ -140,28 +259,36 @@ class PosnetPrinter(FiscalPrinter):
             raise DeviceError("currency_mismatch", f"A POSNET printer records PLN, not {receipt.currency}.",
                               "Check the store's currency configuration.")
         self._make_ready()
+        if self.model is None:
+            self.read_model()
+        refused = self.refusal(receipt)
+        if refused is not None:
+            raise refused
         return self._counters()
 
     def _print(self, receipt: FiscalReceipt, checkpoint: dict) -> FiscalResult:
-        self._command("ftrcfg", [("sn", posnet.clean_text(receipt.reference)[:30])])
+        self._command("ftrcfg", [("sn", system_number(receipt.reference))])
         self._command("trinit", [("bm", "0")])
         try:
             for line in receipt.lines:
-                params = [("na", posnet.clean_text(line.name)[:40]), ("vt", str(VAT_LETTERS.index(line.vat))),
+                params = [("na", self.text(line.name, NAME_LENGTH)), ("vt", str(VAT_LETTERS.index(line.vat))),
                           ("pr", posnet.amount(line.unit_price)), ("il", posnet.quantity(line.quantity, line.weighed)),
                           ("wa", posnet.amount(line.gross))]
                 if line.weighed or line.unit:
-                    params.append(("jm", (line.unit or "kg")[:4]))
+                    params.append(("jm", self.text(line.unit or "kg", 4)))
                 if line.discount:
                     params += [("rd", "1"), ("rw", posnet.amount(line.discount))]
                 self._command("trline", params)
+            if receipt.discount:
+                # the basket's discount is the receipt's: the printer splits it over the VAT totals itself
+                self._command("trdiscntbill", [("rd", "1"), ("rw", posnet.amount(receipt.discount))])
             end = [("to", posnet.amount(receipt.total))]
             if receipt.payments:
                 for payment in receipt.payments:
                     params = [("ty", str(PAYMENT_TYPES[payment.method])), ("wa", posnet.amount(payment.amount)),
                               ("re", "0")]
                     if payment.name or PAYMENT_TYPES[payment.method] == 6 and payment.method != "other":
-                        params.append(("na", posnet.clean_text(payment.name or payment.method)[:25]))
+                        params.append(("na", self.text(payment.name or payment.method, 25)))
                     self._command("trpayment", params)
                 if receipt.change:
                     self._command("trpayment", [("ty", "0"), ("wa", posnet.amount(receipt.change)), ("re", "1")])
@@ -169,28 +296,47 @@ class PosnetPrinter(FiscalPrinter):
             self._command("trend", end, completes=True)
         except DeviceError as exc:
             if not exc.ambiguous:
+                if getattr(exc, "posnet_error", None) == 2805:
+                    exc = self._total_mismatch(receipt, exc)
                 self._cancel_quietly()
-            raise
+            raise exc
         try:
             number = self._command("scnt").get("bn")
         except DeviceError:
             number = None  # the receipt is printed; only the read-back failed
         number = number or str(checkpoint["bn"] + 1)
         return FiscalResult(receipt.reference, number, total=receipt.total,
-                            details={"daily_report_next": checkpoint["no"]})
+                            details={"daily_report_next": checkpoint["no"],
+                                     "system_number": system_number(receipt.reference)})
+
+    def _total_mismatch(self, receipt: FiscalReceipt, refusal: DeviceError) -> DeviceError:
+        """2805: the printer's total and ours differ (often by a grosz of rounding): name both figures."""
+        try:
+            open_totals = self._command("strns")
+            printer_total = sum(int(open_totals.get("v" + k.lower()) or 0) for k in VAT_LETTERS)
+        except DeviceError:
+            return refusal
+        difference = (printer_total - receipt.total) / 100
+        error = DeviceError("total_mismatch", f"The fiscal printer's total {printer_total / 100:.2f} differs from the "
+                            f"till's total {receipt.total / 100:.2f} (by {difference:+.2f}); "
+                            "the receipt was not printed.", refusal.action,
+                            details={"printer_total": printer_total, "till_total": receipt.total})
+        error.posnet_error = 2805
+        return error
 
     def _outcome(self, receipt: FiscalReceipt, checkpoint: dict) -> FiscalResult | None:
         self._wait_until_idle()
         now = self._counters()
         delta = {k: now["totals"][k] - checkpoint["totals"].get(k, 0) for k in VAT_LETTERS}
-        expected = {k: receipt.totals_by_vat.get(k, 0) for k in VAT_LETTERS}
+        expected = {k: printed_totals(receipt).get(k, 0) for k in VAT_LETTERS}
         if now["no"] == checkpoint["no"]:
             if now["bn"] == checkpoint["bn"] and not any(delta.values()):
                 self._cancel_open_transaction()
                 return None
             if now["bn"] == checkpoint["bn"] + 1 and delta == expected:
                 return FiscalResult(receipt.reference, str(now["bn"]), total=receipt.total, recovered=True,
-                                    details={"daily_report_next": now["no"]})
+                                    details={"daily_report_next": now["no"],
+                                             "system_number": system_number(receipt.reference)})
         raise DeviceError("needs_manual_check",
                           f"Cannot tell whether sale {receipt.reference} was printed: the fiscal printer's counters "
                           f"moved in a way this sale does not explain (last receipt {checkpoint['bn']} → {now['bn']}, "
@@ -249,25 +395,38 @@ class PosnetPrinter(FiscalPrinter):
         whose effect cannot be undone (``trend``, ``dailyrep``): losing their reply
         is ambiguous.  ``immediate`` sends it in the printer's asynchronous mode."""
         with self._lock:
-            if self._port is None:
-                self.open()
+            self._connect()
             for attempt in range(retries + 1):
                 token = f"{next(self._tokens):04d}"
                 request = posnet.Frame(("!" if immediate else "") + command, list(params), token)
-                self._discard_input()
                 try:
+                    self._discard_input()
                     self._port.write(posnet.encode(request, self.encoding))
                     self._port.flush()
                     reply = self._await(command, token, completes, immediate)
                 except OSError as exc:
-                    raise DeviceError("offline", f"The fiscal printer connection failed: {exc}",
-                                      "Check the cable and power.", ambiguous=completes) from exc
+                    # the line died (power cut, cable, USB re-plug): drop it and connect afresh; a command
+                    # that may have completed is not sent again (the caller settles it with the counters)
+                    self._lost_link()
+                    if attempt < retries and not completes:
+                        try:
+                            self._connect()
+                            continue
+                        except DeviceError:
+                            pass
+                    error = DeviceError("offline", f"The fiscal printer connection failed: {exc}",
+                                        "Check that the printer is switched on and its cable is connected; the till "
+                                        "reconnects by itself and prints the waiting receipts.", ambiguous=completes)
+                    self._fail(error)
+                    raise error from exc
                 if reply.command == "ERR" and reply.error == 5 and attempt < retries:
                     continue  # our frame was damaged on the line and not executed: send it again
+                if self.last_error is not None and self.last_error.code in OFFLINE_CODES:
+                    self._ok()  # it answers again
                 if reply.error is not None:
-                    raise command_error(reply.error, command)
+                    raise command_error(reply.error, command, frame=reply.command == "ERR")
                 return reply
-            raise command_error(5, command)
+            raise command_error(5, command, frame=True)
 
     def _await(self, command: str, token: str, completes: bool, immediate: bool) -> posnet.Frame:
         deadline = time.monotonic() + self.timeout
@@ -308,3 +467,12 @@ class PosnetPrinter(FiscalPrinter):
         if waiting:
             self._port.read(waiting)
         self._reader.clear()
+
+
+def printed_totals(receipt: FiscalReceipt) -> dict[str, int]:
+    """The receipt's totals per VAT letter as a POSNET printer records them: its bill discount split
+    by the spec's own rule (:mod:`.totals`), not by the till's."""
+    before = {}
+    for line in receipt.lines:
+        before[line.vat] = before.get(line.vat, 0) + line.amount
+    return split_bill_discount(before, receipt.discount)

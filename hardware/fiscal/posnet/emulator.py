@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 import queue
 import select
 import socket
@@ -22,12 +23,17 @@ import time
 import tty
 from collections import OrderedDict
 
+import hardware.mazovia  # noqa: F401  (a printer set to Mazovia)
+from hardware.transliteration import POLISH_LETTERS
+
 from ..base import VAT_LETTERS
 from ..emulation import DEFAULT_VAT, ControlServer, FaultPlan, FiscalMemory
 from . import frame as posnet
+from .totals import split_bill_discount
 
 PAYMENT_TYPES = {0, 2, 3, 4, 5, 6, 7, 8}
 TRUE = ("1", "T", "t", "Y", "y")
+MODELS = {"POSNET Thermal FV EJ": ("5.01", 99_999_999), "POSNET Thermal HS FV EJ": ("6.01", 9_999_999_999)}
 
 
 class _Refused(Exception):
@@ -53,8 +59,10 @@ class _Link:
 class PosnetEmulator:
     def __init__(self, memory_path, *, encoding: str = posnet.DEFAULT_ENCODING, late_reply_delay: float = 1.0,
                  clock_offset: dt.timedelta = dt.timedelta(0), vat_rates: dict | None = None,
-                 stay_off_after_power_loss: bool = False):
+                 stay_off_after_power_loss: bool = False, model: str = "POSNET Thermal FV EJ"):
         self.memory = FiscalMemory(memory_path, vat_rates or DEFAULT_VAT)
+        self.model = model
+        self.max_amount = MODELS[model][1]
         #: after a power_loss fault the printer stays dead until a new emulator starts on the same memory
         self.stay_off_after_power_loss = stay_off_after_power_loss
         self.powered = True
@@ -75,31 +83,83 @@ class PosnetEmulator:
         self._answers: OrderedDict[str, bytes] = OrderedDict()  # token → reply, for rpt
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._fds: list[int] = []
-        self._sockets: list[socket.socket] = []
         self._control: ControlServer | None = None
+        self._pty_link: Path | None = None
+        self._pty_fds: list[int] = []
+        self._tcp_server: socket.socket | None = None
+        self._connections: list[socket.socket] = []
+        self._link_stop = threading.Event()
         self._spawn(self._execute_loop, "posnet-emulator-executor")
 
     # serving ---------------------------------------------------------------------
-    def start_pty(self) -> str:
+    def start_pty(self, link: str | os.PathLike | None = None) -> str:
+        """A pty pair; with ``link``, a symlink to it that stands for a USB port (``/dev/ttyACM0``): it
+        disappears while the printer is off and points at a fresh pty when it is back, as a USB device
+        re-enumerates after a power cut."""
         master, slave = os.openpty()
         tty.setraw(slave)  # no echo, no line editing: a serial line carries raw bytes
-        self._fds += [master, slave]  # keeping the slave open: master reads never see EIO between driver sessions
+        self._pty_fds = [master, slave]  # keeping the slave open: master reads never see EIO between sessions
         self.pty_path = os.ttyname(slave)
-        link = _Link(lambda data: os.write(master, data))
-        self._spawn(lambda: self._read_pty(master, link), "posnet-emulator-pty")
+        if link is not None:
+            self._pty_link = Path(link)
+        if self._pty_link is not None:
+            temporary = self._pty_link.with_name(self._pty_link.name + ".new")
+            temporary.unlink(missing_ok=True)
+            temporary.symlink_to(self.pty_path)
+            os.replace(temporary, self._pty_link)
+            self.pty_path = str(self._pty_link)
+        sender = _Link(lambda data: os.write(master, data))
+        # a plain pty is an RS-232 line: it stays when the printer is off, which then just does not answer
+        stop = self._link_stop if self._pty_link is not None else threading.Event()
+        self._spawn(lambda: self._read_pty(master, sender, stop), "posnet-emulator-pty")
         return self.pty_path
 
-    def start_tcp(self) -> tuple[str, int]:
+    def start_tcp(self, port: int = 0) -> tuple[str, int]:
         server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", 0))
+        server.bind(("127.0.0.1", port))
         server.listen(4)
         server.settimeout(0.1)
-        self._sockets.append(server)
+        self._tcp_server = server
         self.tcp_address = server.getsockname()[:2]
         self._spawn(lambda: self._accept(server), "posnet-emulator-tcp")
         return self.tcp_address
+
+    # power ------------------------------------------------------------------------
+    def power_off(self) -> None:
+        """The plug is pulled: RAM is lost, TCP connections reset and new ones are refused, the USB
+        serial port (a ``link``ed pty) vanishes.  The fiscal memory stays."""
+        self.powered = False
+        self._power_cycle()
+        self._link_stop.set()
+        for sock in [self._tcp_server, *self._connections]:
+            if sock is not None:
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+        self._connections = []
+        self._tcp_server = None
+        if self._pty_link is not None:
+            self._pty_link.unlink(missing_ok=True)
+            for fd in self._pty_fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self._pty_fds = []
+        time.sleep(0.1)  # the link threads see the stop and end
+
+    def power_on(self) -> None:
+        """Back on: the same TCP port, the same USB name (a new pty behind it)."""
+        self._link_stop = threading.Event()
+        with self._changed:
+            self.mechanism = 0
+        self.powered = True
+        if self.tcp_address is not None and self._tcp_server is None:
+            self.start_tcp(self.tcp_address[1])
+        if self._pty_link is not None and not self._pty_fds:
+            self.start_pty()
 
     def start_control(self) -> str:
         self._control = ControlServer(self).start()
@@ -112,22 +172,26 @@ class PosnetEmulator:
             self._changed.notify_all()
         for thread in self._threads:
             thread.join(timeout=2)
-        for sock in self._sockets:
+        for sock in [self._tcp_server, *self._connections]:
+            if sock is None:
+                continue
             try:
                 sock.close()
             except OSError:
                 pass
-        for fd in self._fds:
+        for fd in self._pty_fds:
             try:
                 os.close(fd)
             except OSError:
                 pass
+        if self._pty_link is not None:
+            self._pty_link.unlink(missing_ok=True)
         if self._control:
             self._control.stop()
 
     # steering ----------------------------------------------------------------------
-    def inject(self, fault: str, on: str | None = None, nth: int = 1) -> None:
-        self.faults.inject(fault, on, nth)
+    def inject(self, fault: str, on: str | None = None, nth: int = 1, error: int | None = None) -> None:
+        self.faults.inject(fault, on, nth, error)
 
     def fix_mechanism(self) -> None:
         """The cashier loaded paper / closed the cover: held commands run on."""
@@ -147,10 +211,13 @@ class PosnetEmulator:
         thread.start()
         self._threads.append(thread)
 
-    def _read_pty(self, master: int, link: _Link) -> None:
+    def _read_pty(self, master: int, link: _Link, stop: threading.Event) -> None:
         reader = posnet.FrameReader()
-        while not self._stop.is_set():
-            ready, _, _ = select.select([master], [], [], 0.05)
+        while not self._stop.is_set() and not stop.is_set():
+            try:
+                ready, _, _ = select.select([master], [], [], 0.05)
+            except (OSError, ValueError):
+                return  # closed by a power cut
             if not ready:
                 continue
             try:
@@ -162,19 +229,23 @@ class PosnetEmulator:
                 self._receive(packet, link)
 
     def _accept(self, server: socket.socket) -> None:
-        while not self._stop.is_set():
+        stop = self._link_stop
+        while not self._stop.is_set() and not stop.is_set():
             try:
                 conn, _ = server.accept()
-            except (socket.timeout, OSError):
+            except socket.timeout:
                 continue
+            except OSError:
+                return  # the listening socket was closed (power cut)
             conn.settimeout(0.1)
-            self._sockets.append(conn)
+            self._connections.append(conn)
             link = _Link(conn.sendall)
             self._spawn(lambda conn=conn, link=link: self._read_socket(conn, link), "posnet-emulator-conn")
 
     def _read_socket(self, conn: socket.socket, link: _Link) -> None:
         reader = posnet.FrameReader()
-        while not self._stop.is_set():
+        stop = self._link_stop
+        while not self._stop.is_set() and not stop.is_set():
             try:
                 data = conn.recv(4096)
             except socket.timeout:
@@ -233,6 +304,9 @@ class PosnetEmulator:
     def _execute_one(self, link: _Link, request: posnet.Frame) -> None:
         fault = self.faults.take(request.command)
         if fault == "no_reply":
+            return
+        if fault == "refuse":
+            self._send(link, posnet.Frame(request.command, [], request.token, error=self.faults.refusal))
             return
         if fault in ("paper_out", "cover_open"):
             with self._changed:
@@ -302,6 +376,26 @@ class PosnetEmulator:
             raise _BadFrame(3, name)  # e.g. "12,34" where the spec wants 1234
         return int(value)
 
+    def _amount(self, request: posnet.Frame, name: str, default: int | None = None) -> int | None:
+        """A Kwota within this model's maximum (spec: "Typy danych")."""
+        value = self._kwota(request, name, default)
+        if value is not None and value > self.max_amount:
+            raise _BadFrame(3, name)
+        return value
+
+    @staticmethod
+    def _text(request: posnet.Frame, name: str, limit: int) -> str | None:
+        """Alfanum: characters 32–255, of which above 127 only the Polish letters print; a strict
+        printer refuses the rest (``ERR_LINE``) rather than print something else."""
+        value = request.get(name)
+        if value is None:
+            return None
+        if len(value) > limit:
+            raise _BadFrame(10, name)
+        if any(not (" " <= char <= "~" or char in POLISH_LETTERS) for char in value):
+            raise _Refused(2055)
+        return value
+
     @staticmethod
     def _bool(request: posnet.Frame, name: str, default: bool) -> bool:
         value = request.get(name)
@@ -320,34 +414,35 @@ class PosnetEmulator:
         totals: dict[str, int] = {}
         for line in (self._transaction or {}).get("lines", []):
             totals[line["vat"]] = totals.get(line["vat"], 0) + line["amount"]
-        return totals
+        return split_bill_discount(totals, (self._transaction or {}).get("bill_discount", 0))
 
     # commands ----------------------------------------------------------------------------
     def _cmd_ftrcfg(self, request):
-        if request.get("sn") is not None:
-            if len(request.get("sn")) > 30:
-                raise _BadFrame(10, "sn")
-            self._system_number = request.get("sn")
+        number = self._text(request, "sn", 30)
+        if number is not None:
+            self._system_number = number
 
     def _cmd_trinit(self, request):
         if self._transaction is not None:
             raise _Refused(2038)  # ERR_TRNS_MODE
         self._bool(request, "bm", False)
-        self._transaction = {"lines": [], "payments": [], "change": 0, "system_number": self._system_number}
+        self._transaction = {"lines": [], "payments": [], "change": 0, "system_number": self._system_number,
+                             "bill_discount": 0}
         self._system_number = None
 
     def _cmd_trline(self, request):
         transaction = self._open_transaction()
-        name = self._required(request, "na")
-        if len(name) > 40:
-            raise _BadFrame(10, "na")
+        self._required(request, "na")
+        name = self._text(request, "na", 40)
+        if not name.strip():
+            raise _Refused(2055)
         vt = self._required(request, "vt")
         if not vt.isdigit() or int(vt) > 6:
             raise _BadFrame(3, "vt")
         letter = VAT_LETTERS[int(vt)]
         if self.memory.data["vat_rates"].get(letter, "inactive") == "inactive":
             raise _Refused(2000)  # ERR_TR_FLD_VAT
-        price = self._kwota(request, "pr")
+        price = self._amount(request, "pr")
         if price is None:
             raise _BadFrame(2, "pr")
         if price <= 0:
@@ -361,7 +456,9 @@ class PosnetEmulator:
         if self._bool(request, "st", False):
             raise _Refused(1990)  # storno is not emulated
         value = (price * milli + 500) // 1000
-        stated = self._kwota(request, "wa")
+        if value > self.max_amount:
+            raise _Refused(1956)  # ERR_TR_TOTAL_OVR
+        stated = self._amount(request, "wa")
         if stated is not None and stated != value:
             raise _Refused(2008)  # ERR_TR_FLD_TOTAL
         discount = 0
@@ -380,14 +477,40 @@ class PosnetEmulator:
         transaction["lines"].append({"name": name, "vat": letter, "price": price, "quantity_milli": milli,
                                      "value": value, "discount": discount, "amount": amount})
 
+    def _cmd_trdiscntbill(self, request):
+        transaction = self._open_transaction()
+        if transaction["payments"]:
+            raise _Refused(1991)  # ERR_TR_DISCNT_NOT_ALLOWED: payments have started
+        self._text(request, "na", 25)
+        base = sum(line["amount"] for line in transaction["lines"])
+        if base <= 0:
+            raise _Refused(1983)  # ERR_TR_DISCNT_BASE_NEGATIVE_OR_ZERO
+        if request.get("rp") is not None:
+            percent = self._kwota(request, "rp")
+            if percent > 9999:
+                raise _Refused(2601)
+            value = (base * percent + 5000) // 10000
+        else:
+            value = self._amount(request, "rw")
+            if value is None:
+                raise _BadFrame(2, "rw")
+        if value == 0:
+            raise _Refused(1984)  # ERR_TR_DISCNT_ZERO
+        if not self._bool(request, "rd", True):
+            raise _Refused(2600)  # surcharges on the bill are not emulated
+        if value >= base - transaction["bill_discount"]:
+            raise _Refused(1985)  # ERR_TR_DISCNT_AFTER_NEGATIVE_OR_ZERO
+        transaction["bill_discount"] += value
+
     def _cmd_trpayment(self, request):
         transaction = self._open_transaction()
         kind = self._required(request, "ty")
         if not kind.isdigit() or int(kind) not in PAYMENT_TYPES:
             raise _Refused(2705)  # ERR_PF_TYPE
-        value = self._kwota(request, "wa")
+        value = self._amount(request, "wa")
         if value is None:
             raise _BadFrame(2, "wa")
+        self._text(request, "na", 25)
         if value == 0:
             raise _Refused(1962)  # ERR_TR_PF_ZERO
         if self._bool(request, "re", False):
@@ -401,6 +524,8 @@ class PosnetEmulator:
         total = sum(totals.values())
         if total == 0:
             raise _Refused(2041)  # ERR_TR_END_VAL_0
+        if total > self.max_amount:
+            raise _Refused(1957)  # ERR_TR_FISC_OVR
         stated = self._kwota(request, "to")
         if stated is not None and stated != total:
             raise _Refused(2805)  # ERR_ENDTOT_VERIFY
@@ -492,7 +617,7 @@ class PosnetEmulator:
         return self._status("sdev")
 
     def _cmd_sid(self, request):
-        return [("nm", "POSNET Thermal FV EJ"), ("vr", "5.01")]
+        return [("nm", self.model), ("vr", MODELS[self.model][0])]
 
 
 def start_posnet_emulator(memory_path, transport: str = "pty", **options) -> tuple[str, PosnetEmulator]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from hardware.device import DeviceError
 
+from .spec_errors import COMMAND_ERRORS, FRAME_ERRORS
+
 # number: (mnemonic as in the spec, our code, message, action)
 ERRORS: dict[int, tuple[str, str, str, str]] = {
     1: ("PROTO_ERR_CMD_UNKNOWN", "protocol_error", "The fiscal printer did not recognise a command.",
@@ -61,10 +63,31 @@ ERRORS: dict[int, tuple[str, str, str, str]] = {
            "Do not sell: check the store's VAT configuration against the printer's."),
     2704: ("ERR_ACC_LOW", "battery_low", "The fiscal printer's battery is too low.", "Connect the charger."),
     2705: ("ERR_PF_TYPE", "bad_payment", "The printer refused the payment method.", "Call support."),
+    1957: ("ERR_TR_FISC_OVR", "amount_too_large", "The receipt exceeds the printer's maximum receipt amount.",
+           "Split the sale into smaller receipts."),
+    2801: ("ERR_DISCNT_VERIFY", "discount_mismatch",
+           "The fiscal printer computed a different discount than the till; the receipt was not printed.",
+           "The receipt was cancelled on the printer. Check the discounts and ring the sale again; "
+           "call support if it repeats."),
+    2802: ("ERR_LNTOT_VERIFY", "line_total_mismatch",
+           "The fiscal printer computed a different value for a line than the till; the receipt was not printed.",
+           "The receipt was cancelled on the printer. Check the item's price and quantity; call support if it repeats."),
+    2803: ("ERR_PACKTOT_VERIFY", "deposit_mismatch",
+           "The fiscal printer computed a different deposit (packaging) value than the till.",
+           "The receipt was cancelled on the printer. Check the deposits and ring the sale again."),
+    2804: ("ERR_CURRTOT_VERIFY", "payment_mismatch",
+           "The fiscal printer computed a different value for a payment than the till.",
+           "The receipt was cancelled on the printer. Check the payments and ring the sale again."),
     2805: ("ERR_ENDTOT_VERIFY", "total_mismatch",
            "The fiscal printer's total differs from the till's total; the receipt was not printed.",
            "The receipt was cancelled on the printer. Check prices and discounts, ring the sale again; "
            "call support if it repeats."),
+    2806: ("ERR_ENDPACKPLUS_VERIFY", "deposit_mismatch",
+           "The fiscal printer's total of deposits taken differs from the till's.",
+           "The receipt was cancelled on the printer. Check the deposits and ring the sale again."),
+    2807: ("ERR_ENDPACKMINUS_VERIFY", "deposit_mismatch",
+           "The fiscal printer's total of deposits returned differs from the till's.",
+           "The receipt was cancelled on the printer. Check the deposits and ring the sale again."),
     2808: ("ERR_ENDPAYMENT_VERIFY", "payment_mismatch", "The printer's payment sum differs from the till's.",
            "The receipt was cancelled on the printer. Check the payments and ring the sale again."),
     2809: ("ERR_ENDCHANGE_VERIFY", "payment_mismatch", "The printer's change differs from the till's.",
@@ -90,15 +113,36 @@ MECHANISM: dict[int, tuple[str, str, str]] = {
 }
 
 
-def command_error(number: int, command: str, *, ambiguous: bool = False) -> DeviceError:
-    known = ERRORS.get(number)
-    if known is None:
-        return DeviceError("printer_error", f"The fiscal printer refused '{command}' with error {number}.",
-                           "Look the number up in the POSNET error list or call support.", ambiguous=ambiguous)
-    mnemonic, code, message, action = known
-    error = DeviceError(code, f"{message} (POSNET {number} {mnemonic} on '{command}')", action, ambiguous=ambiguous)
+def command_error(number: int, command: str, *, ambiguous: bool = False, frame: bool = False) -> DeviceError:
+    """A refusal with what the cashier must read and do: our own words for the refusals a till meets,
+    the spec's meaning for every other number it lists (frame errors, ``ERR ?n``, are numbered apart)."""
+    known = None if frame and number not in FRAME_ERRORS else ERRORS.get(number)
+    if known is not None:
+        mnemonic, code, message, action = known
+        error = DeviceError(code, f"{message} (POSNET {number} {mnemonic} on '{command}')", action,
+                            ambiguous=ambiguous)
+    else:
+        mnemonic, meaning = (FRAME_ERRORS if frame else COMMAND_ERRORS).get(number, (None, None))
+        if mnemonic is None:
+            error = DeviceError("printer_error", f"The fiscal printer refused '{command}' with error {number}.",
+                                "Look the number up in the POSNET error list or call support.", ambiguous=ambiguous)
+        else:
+            code, action = _category(number, frame)
+            error = DeviceError(code, f"The fiscal printer refused '{command}': {meaning} "
+                                f"(POSNET {number} {mnemonic}).", action, ambiguous=ambiguous)
     error.posnet_error = number
     return error
+
+
+def _category(number: int, frame: bool) -> tuple[str, str]:
+    if frame:
+        return "protocol_error", "Call support: the till and the printer do not understand each other."
+    if 2800 <= number < 2900:
+        return "verification_failed", ("The receipt was cancelled on the printer. Check the sale's figures and "
+                                        "ring it again; call support if it repeats.")
+    if 2900 <= number < 3000 or 1000 <= number < 1100:
+        return "journal_error", "Call the service technician: the printer's memory or journal needs attention."
+    return "printer_refused", "Retry once; if the printer refuses again, call support with the error number."
 
 
 def mechanism_error(status: int, *, ambiguous: bool) -> DeviceError:

@@ -772,6 +772,18 @@
     return (T.device_names && T.device_names[name]) || name;
   }
 
+  /** The fault in the page's language where the code is known (its figures filled in), else the device's words. */
+  function faultText(fault) {
+    const known = fault && T.fault_texts && T.fault_texts[fault.code];
+    if (!known) return { message: fault ? fault.message : "", action: fault ? fault.action || "" : "" };
+    const currency = (state.sale && state.sale.currency) || "PLN";
+    const figures = {};
+    for (const [name, value] of Object.entries(fault.details || {})) {
+      figures[name] = typeof value === "number" ? money(value, currency) : value;
+    }
+    return { message: fill(known[0], figures), action: fill(known[1], figures) };
+  }
+
   /** A device with a fault shows in red with what to do; otherwise the summary of every device. */
   async function deviceStatus() {
     const element = $("device-status");
@@ -783,9 +795,16 @@
       element.classList.toggle("fault", faulty.length > 0);
       element.dataset.fault = faulty.length ? faulty[0].error.code : "";
       element.textContent = faulty.length
-        ? `${T.devices}: ` + faulty.map((item) =>
-          `${deviceName(item.name)}: ${item.error.message} ${T.what_to_do}: ${item.error.action}`).join(" · ")
+        ? `${T.devices}: ` + faulty.map((item) => {
+          const text = faultText(item.error);
+          return `${deviceName(item.name)}: ${text.message} ${T.what_to_do}: ${text.action}`;
+        }).join(" · ")
         : `${T.devices}: ${summary(data)}`;
+      // a sale the fiscal printer has not taken can be resolved from here too, long after it was paid
+      const oldest = data.fiscal_oldest;
+      state.stuck = oldest && oldest.last_error ? oldest : null;
+      $("stuck-sale").hidden = !state.stuck;
+      $("stuck-sale").textContent = state.stuck ? fill(T.stuck_sale, { number: oldest.receipt_number }) : "";
     } catch (offline) { /* the next refresh tries again */ }
   }
 
@@ -824,12 +843,61 @@
     panel.setAttribute("aria-busy", fault.busy ? "true" : "false");
     $("fault-title").textContent = current ? `${T.fault_title}: ${deviceName(current.device)}` : T.fault_resolved;
     $("fault-kept").hidden = !fault.saleId;
-    $("fault-message").textContent = current ? current.message : "";
-    $("fault-action").textContent = current ? current.action || "" : "";
+    const text = faultText(current);
+    $("fault-message").textContent = current ? text.message : "";
+    $("fault-action").textContent = current ? text.action : "";
     $("fault-action-row").hidden = !current;
     $("fault-result").textContent = fault.result || "";
     $("fault-retry").hidden = !fault.saleId || (fault.fiscalDone && !fault.faults.fiscal);
     $("fault-reprint").hidden = !fault.saleId;
+    // a sale the fiscal printer will not take always has a way out: a manager voids it or marks it handled
+    const stuck = Boolean(fault.saleId && fault.faults.fiscal);
+    $("fault-void").hidden = !stuck;
+    $("fault-handled").hidden = !stuck;
+    $("fault-resolve").hidden = !stuck || !fault.resolving;
+    $("resolve-number").closest("form").dataset.action = fault.resolving || "";
+    $("resolve-number").hidden = fault.resolving !== "handled";
+    $("resolve-number").previousElementSibling.hidden = fault.resolving !== "handled";
+  }
+
+  function startResolve(action) {
+    const fault = state.fault;
+    if (!fault || !fault.saleId) return;
+    fault.resolving = action;
+    renderFault();
+    $("resolve-reason").focus();
+  }
+
+  async function resolveFiscal(event) {
+    event.preventDefault();
+    const fault = state.fault;
+    if (!fault || !fault.resolving || fault.busy) return;
+    const body = {
+      action: fault.resolving, reason: $("resolve-reason").value.trim(),
+      approval: { login: $("resolve-login").value.trim(), pin: $("resolve-pin").value },
+    };
+    const number = $("resolve-number").value.trim();
+    if (fault.resolving === "handled" && number) body.fiscal_number = number;
+    fault.busy = true;
+    fault.result = T.resolving;
+    renderFault();
+    try {
+      const answer = await api("POST", `/sales/${fault.saleId}/fiscal/resolve`, body);
+      delete fault.faults.fiscal;
+      delete fault.faults.other;
+      fault.fiscalDone = true;
+      fault.result = answer.resolution === "void" ? T.fiscal_voided : T.fiscal_handled;
+      fault.resolving = null;
+      $("fault-resolve").reset();
+      if (state.sale && state.sale.id === fault.saleId) state.sale.fiscal_status = answer.fiscal_status;
+    } catch (error) {
+      fault.result = error.message;
+      $("resolve-pin").select();
+    } finally {
+      fault.busy = false;
+      if (state.fault === fault) renderFault();
+      refreshStatus();
+    }
   }
 
   /** Run one device action for the faulted sale; ``settle(answer)`` updates the faults. */
@@ -995,6 +1063,13 @@
     $("logout").addEventListener("click", logOut);
     $("fault-retry").addEventListener("click", retryFiscal);
     $("fault-reprint").addEventListener("click", reprint);
+    $("fault-void").addEventListener("click", () => startResolve("void"));
+    $("stuck-sale").addEventListener("click", () => {
+      if (state.stuck) showFault({ id: state.stuck.sale_id, fiscal_status: state.stuck.fiscal_status },
+                                 { fiscal: state.stuck.last_error });
+    });
+    $("fault-handled").addEventListener("click", () => startResolve("handled"));
+    $("fault-resolve").addEventListener("submit", resolveFiscal);
     for (const button of document.querySelectorAll("[data-action=logout]")) button.addEventListener("click", logOut);
     for (const button of document.querySelectorAll("[data-action=close]")) {
       button.addEventListener("click", () => button.closest("dialog").close());

@@ -1,8 +1,10 @@
 """The day report runs the fiscal printer's own daily report once every sale of the till is settled with it."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
+from hardware.fiscal.posnet.driver import system_number
 from sqlalchemy import func, select
 
 from pos.sales.models import Sale, SaleLine
@@ -71,7 +73,7 @@ def test_a_sale_still_held_by_the_printer_blocks_the_fiscal_daily_report_until_i
     outcome = retried.get_json()["fiscal_daily_report"]
     assert outcome["status"] == "confirmed" and outcome["number"] == 1
     memory = fiscal_memory(tmp_path)
-    assert [r["reference"] for r in memory["receipts"]] == [held["id"][:30]]
+    assert [r["reference"] for r in memory["receipts"]] == [system_number(held["id"])]
     assert memory["daily_reports"][0]["totals_by_vat"] == fiscalised_totals(wired)
     assert cashier.get(f"/api/v1/sales/{held['id']}").get_json()["fiscal_status"] == "confirmed"
     assert kept_outcome(wired, body["id"])["status"] == "confirmed"
@@ -84,7 +86,7 @@ def test_a_sale_the_printer_refused_is_sent_before_the_daily_report(wired, cashi
     body = close_day(cashier).get_json()
     assert body["fiscal_daily_report"]["status"] == "confirmed" and "device_fault" not in body
     memory = fiscal_memory(tmp_path)
-    assert [r["reference"] for r in memory["receipts"]] == [first["id"][:30]]
+    assert [r["reference"] for r in memory["receipts"]] == [system_number(first["id"])]
     assert memory["daily_reports"][0]["totals_by_vat"] == fiscalised_totals(wired) != {}
 
 
@@ -104,7 +106,10 @@ def test_a_daily_report_whose_answer_was_lost_is_not_run_twice(wired, cashier, t
     assert len(fiscal_memory(tmp_path)["daily_reports"]) == 1
     retried = cashier.post(f"/api/v1/day-reports/{body['id']}/fiscal").get_json()["fiscal_daily_report"]
     assert retried["status"] == "confirmed" and retried["number"] == 1 and retried["recovered"] is True
+    # recovered, it still says which day it closed and with which totals
+    assert retried["date"] == dt.date.today().isoformat() == fiscal_memory(tmp_path)["daily_reports"][0]["date"]
+    assert retried["totals_by_vat"] == fiscalised_totals(wired) != {}
     memory = fiscal_memory(tmp_path)
     assert len(memory["daily_reports"]) == 1
     assert memory["daily_reports"][0]["totals_by_vat"] == fiscalised_totals(wired)
-    assert [r["reference"] for r in memory["receipts"]] == [sale["id"][:30]]
+    assert [r["reference"] for r in memory["receipts"]] == [system_number(sale["id"])]

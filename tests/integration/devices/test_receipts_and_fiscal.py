@@ -8,6 +8,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
 
+from hardware.fiscal.posnet.driver import system_number
 from pos.devices.models import FiscalRecord, PrintJob
 from pos.sales.models import Sale, SaleLine
 from tests.integration.devices.conftest import (count_rows, fiscal_emulator, fiscal_memory, sell, station)
@@ -27,7 +28,7 @@ def test_a_checkout_is_fiscalised_and_its_printed_receipt_decodes_to_its_number(
     assert picture.status_code == 200 and picture.mimetype == "image/png"
     assert f"R-T1-{sale['receipt_number']}" in decoded(picture.data)
     receipts = fiscal_memory(tmp_path)["receipts"]
-    assert [r["reference"] for r in receipts] == [sale["id"][:30]]
+    assert [r["reference"] for r in receipts] == [system_number(sale["id"])]
     assert receipts[0]["total"] == sale["total"]
 
 
@@ -43,7 +44,8 @@ def test_fiscal_memory_totals_per_vat_letter_equal_the_fiscalised_sales(wired, c
             .where(Sale.fiscal_status == "confirmed").group_by(SaleLine.vat_group)).all())
     memory = fiscal_memory(tmp_path)
     assert memory["day_totals"] == {letter: int(amount) for letter, amount in expected.items()}
-    assert sorted(r["reference"] for r in memory["receipts"]) == sorted(r.get_json()["id"][:30] for r in sold)
+    assert sorted(r["reference"] for r in memory["receipts"]) == sorted(
+        system_number(r.get_json()["id"]) for r in sold)
     # the cash sale opened the drawer, the card sales did not
     assert station(wired).devices["printer"].emulator.drawer_kicks == 1
     assert station(wired).devices["display"].lines[1].endswith(f"{sold[2].get_json()['change'] / 100:.2f}".replace(".", ","))
@@ -65,7 +67,7 @@ def test_paper_out_during_trend_keeps_the_sale_and_a_retry_confirms_it_once(wire
     assert retried.status_code == 200
     assert retried.get_json()["fiscal_status"] == "confirmed" and retried.get_json()["device_fault"] is None
     references = [r["reference"] for r in fiscal_memory(tmp_path)["receipts"]]
-    assert references == [sale["id"][:30]]
+    assert references == [system_number(sale["id"])]
 
 
 def test_power_loss_after_trend_is_settled_after_a_restart_without_a_second_receipt(wired, cashier, tmp_path, hub):
@@ -79,7 +81,7 @@ def test_power_loss_after_trend_is_settled_after_a_restart_without_a_second_rece
     assert cashier.get(f"/api/v1/sales/{sale['id']}").get_json()["fiscal_status"] == "confirmed"
     again = cashier.post(f"/api/v1/sales/{sale['id']}/fiscal/retry").get_json()
     assert again["fiscal_status"] == "confirmed"
-    assert [r["reference"] for r in fiscal_memory(tmp_path)["receipts"]] == [sale["id"][:30]]
+    assert [r["reference"] for r in fiscal_memory(tmp_path)["receipts"]] == [system_number(sale["id"])]
 
 
 def test_no_reply_fails_the_receipt_and_the_next_sale_sends_it_first_in_order(wired, cashier, tmp_path):
@@ -93,7 +95,7 @@ def test_no_reply_fails_the_receipt_and_the_next_sale_sends_it_first_in_order(wi
     assert second["fiscal_status"] == "confirmed" and "device_fault" not in second
     assert cashier.get(f"/api/v1/sales/{first['id']}").get_json()["fiscal_status"] == "confirmed"
     references = [r["reference"] for r in fiscal_memory(tmp_path)["receipts"]]
-    assert references == [first["id"][:30], second["id"][:30]]
+    assert references == [system_number(first["id"]), system_number(second["id"])]
     # a retry of a confirmed sale changes nothing on the device
     assert cashier.post(f"/api/v1/sales/{first['id']}/fiscal/retry").get_json()["fiscal_status"] == "confirmed"
     assert len(fiscal_memory(tmp_path)["receipts"]) == 2
@@ -123,6 +125,7 @@ def test_sales_after_an_unanswered_receipt_queue_behind_it_and_go_out_in_order(w
     retried = cashier.post(f"/api/v1/sales/{queued['id']}/fiscal/retry").get_json()
     assert retried["fiscal_status"] == "confirmed"
     assert cashier.get(f"/api/v1/sales/{held['id']}").get_json()["fiscal_status"] == "confirmed"
-    assert [r["reference"] for r in fiscal_memory(tmp_path)["receipts"]] == [held["id"][:30], queued["id"][:30]]
+    assert [r["reference"] for r in fiscal_memory(tmp_path)["receipts"]] == [system_number(held["id"]),
+                                                                         system_number(queued["id"])]
     devices = cashier.get("/api/v1/devices").get_json()
     assert devices["fiscal_queue"] == 0

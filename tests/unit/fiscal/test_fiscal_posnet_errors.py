@@ -27,3 +27,32 @@ def test_paper_and_cover_come_from_the_mechanism_status(posnet_spec_text):
     assert mechanism_error(3, ambiguous=True).code == "cover_open"
     assert mechanism_error(3, ambiguous=True).ambiguous
     assert set(MECHANISM) == set(range(1, 11))
+
+
+def test_every_error_the_spec_lists_has_its_meaning(posnet_spec_text):
+    from hardware.fiscal.posnet.spec_errors import COMMAND_ERRORS, FRAME_ERRORS
+
+    chapter = posnet_spec_text[posnet_spec_text.index("Opisy błędów\n"):]
+    frames, commands = chapter.split("Błędy poleceń", 1)
+    import re
+    row = re.compile(r"^\s*(\d{1,4})\s+((?:PROTO_)?ERR_[A-Z0-9_]+)", re.M)
+    listed_frames = {int(n): m for n, m in row.findall(frames)}
+    listed_commands = {int(n): m for n, m in row.findall(commands)}
+    assert listed_commands and listed_frames
+    assert {n: m for n, (m, _) in FRAME_ERRORS.items()} == listed_frames
+    assert {n: m for n, (m, _) in COMMAND_ERRORS.items()} == listed_commands
+    for number, mnemonic in listed_commands.items():
+        error = command_error(number, "trend")
+        assert error.code != "printer_error" and mnemonic in error.message and error.action, number
+    for number, mnemonic in listed_frames.items():
+        error = command_error(number, "trline", frame=True)
+        assert error.code != "printer_error" and mnemonic in error.message, number
+
+
+def test_the_verification_errors_say_what_differs():
+    assert command_error(2801, "trend").code == "discount_mismatch"
+    assert command_error(2802, "trline").code == "line_total_mismatch"
+    assert command_error(2806, "trend").code == command_error(2807, "trend").code == "deposit_mismatch"
+    for number in (2801, 2802, 2806, 2807):
+        assert "cancelled" in command_error(number, "trend").action
+    assert command_error(1957, "trend").code == "amount_too_large"

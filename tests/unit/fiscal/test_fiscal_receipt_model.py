@@ -108,3 +108,13 @@ def test_a_sale_left_sending_by_a_crashed_till_is_settled_before_anything_is_sen
     journal.save("S-9", {"status": "sending", "checkpoint": {"printed_before": 0}})
     assert printer.fiscalise(RECEIPT).recovered
     assert printer.printed == ["S-9"]
+
+
+def test_a_receipt_discount_is_split_over_the_vat_totals_and_stays_below_the_lines():
+    lines = [FiscalLine("Bread", 2, 450, "B", 900), FiscalLine("Wine", 1, 3999, "A", 3999)]
+    receipt = FiscalReceipt("S-2", lines, total=4899 - 100, discount=100)
+    assert sum(receipt.totals_by_vat.values()) == 4799 and receipt.totals_by_vat["A"] < 3999
+    with pytest.raises(ValueError):
+        FiscalReceipt("S-3", lines, total=0, discount=4899)
+    with pytest.raises(ValueError):
+        FiscalReceipt("S-4", lines, total=4899, discount=-1)
