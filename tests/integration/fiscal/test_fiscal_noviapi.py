@@ -9,7 +9,7 @@ from hardware.fiscal.emulation import FAULTS, inject_remote
 from hardware.fiscal.novitus.driver import NoviApiPrinter
 from hardware.fiscal.novitus.emulator import NoviApiEmulator, start_noviapi_emulator
 
-from conftest import TIMEOUTS, assert_exactly_once, sale, with_options  # noqa: E402  (this folder's conftest)
+from tests.integration.fiscal.conftest import TIMEOUTS, assert_exactly_once, sale, with_options
 
 STORE_VAT = {"A": 2300, "B": 800, "C": 500, "D": 0, "E": None}
 

@@ -9,7 +9,7 @@ from hardware.fiscal.emulation import fix_remote, inject_remote
 from hardware.fiscal.posnet import frame as posnet
 from hardware.fiscal.posnet.emulator import start_posnet_emulator
 
-from conftest import TIMEOUTS, assert_exactly_once, sale  # noqa: E402  (this folder's conftest)
+from tests.integration.fiscal.conftest import TIMEOUTS, assert_exactly_once, sale
 
 STORE_VAT = {"A": 2300, "B": 800, "C": 500, "D": 0, "E": None}
 

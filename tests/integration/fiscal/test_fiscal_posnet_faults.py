@@ -8,7 +8,7 @@ from hardware.fiscal.emulation import FAULTS
 from hardware.fiscal.posnet.driver import PosnetPrinter
 from hardware.fiscal.posnet.emulator import PosnetEmulator, start_posnet_emulator
 
-from conftest import assert_exactly_once, sale, with_options  # noqa: E402  (this folder's conftest)
+from tests.integration.fiscal.conftest import assert_exactly_once, sale, with_options
 
 MECHANICAL = ("paper_out", "cover_open")
 

@@ -7,7 +7,7 @@ from hardware.fiscal import FiscalLine, FiscalReceipt, MemoryJournal, Payment
 from hardware.fiscal.posnet.driver import PosnetPrinter, printed_totals, system_number
 from hardware.fiscal.posnet.emulator import PosnetEmulator
 
-from conftest import assert_exactly_once, sale, with_options  # noqa: E402  (this folder's conftest)
+from tests.integration.fiscal.conftest import assert_exactly_once, sale, with_options
 
 
 def start(tmp_path, transport: str, **options) -> tuple[str, PosnetEmulator]:
