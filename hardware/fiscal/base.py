@@ -56,6 +56,7 @@ class FiscalLine:
     discount: int = 0
     weighed: bool = False
     unit: str | None = None
+    code: str | None = None  # the product's code (SKU) where the device records one (Checkbox)
 
     def __post_init__(self):
         if self.vat not in VAT_LETTERS or len(self.vat) != 1:
@@ -101,6 +102,9 @@ class FiscalReceipt:
     payments: tuple[Payment, ...] = ()
     currency: str = "PLN"
     cashier: str | None = None
+    # a return receipt (Checkbox RETURN) and the sale it refers to, where the device records returns
+    is_return: bool = False
+    related_reference: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "lines", tuple(self.lines))
@@ -285,6 +289,11 @@ class FiscalPrinter(Device):
 
     def read_vat_rates(self) -> dict[str, int | None]:
         raise NotImplementedError
+
+    def offline_allowance(self) -> dict | None:
+        """For a device that may fiscalise offline within legal limits (Ukraine's PRRO): its state
+        (online | offline | warning | refused) and the hours used and left; None elsewhere."""
+        return None
 
     def _checkpoint(self, receipt: FiscalReceipt) -> dict:
         raise NotImplementedError
