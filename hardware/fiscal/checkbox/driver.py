@@ -245,7 +245,7 @@ class CheckboxPrinter(FiscalPrinter):
         receipt_id = checkpoint["receipt_id"]
         offline = self.book.receipt(receipt_id)
         if offline is not None:
-            return FiscalResult.from_dict({**offline["result"], "recovered": True})
+            return self._offline_result(receipt, offline, recovered=True)
         try:
             found = self._wait(f"/receipts/{receipt_id}", ("DONE", "ERROR", "CANCELLED"), ambiguous=True)
         except Unreachable:
@@ -289,7 +289,8 @@ class CheckboxPrinter(FiscalPrinter):
             self.book.start_session(now, reason)
         except LookupError:
             raise _no_codes() from None
-        self._next_try = time.monotonic() + self.retry_every
+        if reason == "checkbox_unreachable":
+            self._next_try = time.monotonic() + self.retry_every
         return self._sell_offline(receipt, receipt_id)
 
     def _sell_offline(self, receipt: FiscalReceipt, receipt_id: str) -> FiscalResult:
@@ -297,17 +298,22 @@ class CheckboxPrinter(FiscalPrinter):
         allowance = self.book.allowance(now)
         if allowance.state == "refused":
             raise self._limit_error(allowance.as_dict())
-        fiscal_number = self.book.cache.get("fiscal_number") or ""
-        result = FiscalResult(receipt.reference, None, total=receipt.total,
-                              details={"receipt_id": receipt_id, "offline": True})
         try:
-            entry = self.book.add_receipt(receipt_id, receipt.reference, self._body(receipt, receipt_id), now,
-                                          result.as_dict())
+            entry = self.book.add_receipt(receipt_id, receipt.reference, self._body(receipt, receipt_id), now)
         except LookupError:
             raise _no_codes() from None
-        url = check_url(fiscal_number, entry["fiscal_code"], entry["fiscal_date"], receipt.total)
-        details = {**entry["result"]["details"], "check_url": url, "fiscal_date": entry["fiscal_date"]}
-        return FiscalResult(receipt.reference, entry["fiscal_code"], total=receipt.total, details=details)
+        try:
+            self._sync()  # Checkbox may be there (only the tax service is not): hand it the receipt now
+        except DeviceError:
+            pass  # printed and kept in the book: it goes with the next chance
+        return self._offline_result(receipt, entry)
+
+    def _offline_result(self, receipt: FiscalReceipt, entry: dict, *, recovered: bool = False) -> FiscalResult:
+        url = check_url(self.book.cache.get("fiscal_number") or "", entry["fiscal_code"], entry["fiscal_date"],
+                        receipt.total)
+        return FiscalResult(receipt.reference, entry["fiscal_code"], total=receipt.total, recovered=recovered,
+                            details={"receipt_id": entry["id"], "offline": True, "check_url": url,
+                                     "fiscal_date": entry["fiscal_date"]})
 
     def _result(self, receipt: FiscalReceipt, answer: dict, *, recovered: bool = False) -> FiscalResult:
         url = answer.get("tax_url") or check_url(self.book.cache.get("fiscal_number", ""), answer["fiscal_code"],

@@ -156,7 +156,7 @@ class OfflineBook:
     def receipt(self, receipt_id: str) -> dict | None:
         return next((copy.deepcopy(r) for r in self.data["receipts"] if r["id"] == receipt_id), None)
 
-    def add_receipt(self, receipt_id: str, reference: str, body: dict, now: dt.datetime, result: dict) -> dict:
+    def add_receipt(self, receipt_id: str, reference: str, body: dict, now: dt.datetime) -> dict:
         """Take a code and record the receipt under it, in one durable write."""
         with self._lock:
             code = self._take_code()
@@ -164,8 +164,7 @@ class OfflineBook:
                 raise LookupError("no offline fiscal code left")
             entry = {"id": receipt_id, "reference": reference, "fiscal_code": code, "fiscal_date": now.isoformat(),
                      "body": {**body, "fiscal_code": code, "fiscal_date": now.isoformat()}, "uploaded": False,
-                     "superseded_by": None, "result": result, "session": self.session["start"]}
-            entry["result"] = {**result, "device_receipt_number": code}
+                     "superseded_by": None, "session": self.session["start"]}
             self.data["receipts"].append(entry)
             self.save()
             return copy.deepcopy(entry)
