@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hardware.receipt_printer import layout_receipt, render_png
 from pos.devices import services
 from pos.devices.documents import figures_rows, receipt_document, slip_document, slip_labels
+from pos.devices.wiring import allowance_notice
 from pos.http import BEARER, database, run, settings, till_for
 from pos.problems import ApiProblem
 from pos.schemas import Approval, Strict
@@ -110,7 +111,12 @@ def list_devices():
     till = current_till()
     station = hub().station(till.terminal)
     queued = len(services.fiscal_backlog(database(), till.terminal.id))
-    return json_response({"terminal": till.terminal.code, "items": station.status(), "fiscal_queue": queued})
+    items = station.status()
+    for item in items:
+        notice = allowance_notice(item.get("offline"))
+        if notice is not None:
+            item["offline_notice"] = notice
+    return json_response({"terminal": till.terminal.code, "items": items, "fiscal_queue": queued})
 
 
 @api.post("/sales/<sale_id>/fiscal/retry", responses={200: FiscalOut})
@@ -149,7 +155,8 @@ def receipt_picture(path: SalePath):
         picture = render_png(job.data, job.profile or None, job.columns)
     elif not sale.terminal.printer_url:
         document = receipt_document(sale.document, location=sale.location, cashier_name=sale.cashier_name,
-                                    language=sale.terminal.language or "en", timezone=hub().timezone)
+                                    language=sale.terminal.language or "en", timezone=hub().timezone,
+                                    fiscal_details=services.fiscal_details(database(), path.sale_id))
         picture = render_png(layout_receipt(document, profile="TM-T88V"), "TM-T88V")
     else:
         raise ApiProblem(404, "receipt-not-printed",

@@ -41,6 +41,10 @@ def resolve_urls(terminal, country: str, device_dir: str) -> dict[str, str]:
             "fiscal": terminal.fiscal_url if terminal.fiscal_url and country != "CZ" else "nonfiscal://"}
     urls["printer"] = _with_default(urls["printer"], "printer", "dir", folder / "printer-jobs")
     urls["fiscal"] = _with_default(urls["fiscal"], None, "memory", folder / "fiscal-memory.json")
+    if urls["fiscal"].startswith("checkbox+") and "state=" not in urls["fiscal"]:
+        # the PRRO's offline book (codes, offline hours) lives beside the till's other device state
+        state = urlencode({"state": str(folder / "checkbox-offline.json")})
+        urls["fiscal"] += ("&" if "?" in urls["fiscal"] else "?") + state
     return urls
 
 
@@ -187,6 +191,9 @@ class Station:
                     item["error"] = device.last_error.as_dict()
                 if name == "fiscal":
                     item["fiscal"] = bool(getattr(device, "fiscal", True))
+                    allowance = device.offline_allowance() if hasattr(device, "offline_allowance") else None
+                    if allowance is not None:  # a PRRO: offline hours used and left under the law's limits
+                        item["offline"] = allowance
                     if self.fiscal_block is not None:
                         item["state"], item["error"] = "blocked", fault(self.fiscal_block)
                 if name == "printer":
