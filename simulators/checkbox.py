@@ -294,13 +294,22 @@ class CheckboxEmulator:
             return _json(400, {"message": "Зміна з таким ID вже існує"})
         if self._current_shift() is not None:
             return _json(400, {"message": "Касир вже працює з відкритою зміною"})
-        if not self.tax_online and not self.register["offline"]:
+        code = body.get("fiscal_code")
+        if self.register["offline"]:  # opened offline: under a reserved code, sent with the offline chain
+            if code not in self.offline_codes or code in self._used_codes():
+                return _json(400, {"message": f"Фіскальний номер {code} не зарезервовано або вже використано"})
+        elif not self.tax_online:
             return _json(400, {"message": "ДПС недоступна"})
-        now = iso(self.clock())
+        now = body.get("fiscal_date") or iso(self.clock())
         self.shifts[shift_id] = {"id": shift_id, "serial": len(self.shifts) + 1, "status": "OPENED",
                                  "opened_at": now, "closed_at": None, "created_at": now, "z_report": None,
-                                 "sales": {}, "returns": {}, "cash": [0, 0], "card": [0, 0], "counts": [0, 0]}
-        self.tax_service.append({"kind": "shift_open", "shift_id": shift_id})
+                                 "sales": {}, "returns": {}, "cash": [0, 0], "card": [0, 0], "counts": [0, 0],
+                                 "fiscal_code": code if self.register["offline"] else None}
+        item = {"kind": "shift_open", "shift_id": shift_id}
+        if self.register["offline"]:
+            self.register["pending"].append(item)
+        else:
+            self.tax_service.append(item)
         view = self._shift_view(self.shifts[shift_id])
         view["status"] = "OPENING"  # the answer comes before the tax service's; reading it again says OPENED
         return _json(202, view)
@@ -399,7 +408,7 @@ class CheckboxEmulator:
                    "related_receipt_id": body.get("related_receipt_id"), "fiscal_code": None}
         if offline:
             receipt["fiscal_code"] = body["fiscal_code"]
-            self.register["pending"].append(receipt_id)
+            self.register["pending"].append({"kind": "receipt", "receipt_id": receipt_id})
         else:
             self._fiscal_serial += 1
             receipt["fiscal_code"] = f"TEST{self.register['fiscal_number'][-4:]}{self._fiscal_serial:07d}"
@@ -453,11 +462,15 @@ class CheckboxEmulator:
 
     def _get_codes(self, args) -> Response:
         count = int(args.get("count", 150))
-        used = {r["fiscal_code"] for r in self.receipts.values()} | {s["code"] for s in self.offline_sessions}
+        used = self._used_codes()
         free = [code for code in self.offline_codes if code not in used][:count]
         return _json(200, [{"fiscal_code": code, "serial_id": self.offline_codes.index(code) + 1,
                             "cash_register_id": self.register["id"], "created_at": self.register["created_at"]}
                            for code in free])
+
+    def _used_codes(self) -> set[str]:
+        return ({r["fiscal_code"] for r in self.receipts.values()} | {s["code"] for s in self.offline_sessions}
+                | {s["fiscal_code"] for s in self.shifts.values() if s.get("fiscal_code")})
 
     def _go_offline(self, body: dict) -> Response:
         if self.register["offline"]:
@@ -478,14 +491,13 @@ class CheckboxEmulator:
         if not self.tax_online:
             return _json(400, {"message": "ДПС недоступна: каса залишається в офлайн режимі"})
         self.tax_service.append({"kind": "go_offline", "fiscal_code": self.register["offline_code"]})
-        for receipt_id in self.register["pending"]:
-            self.receipts[receipt_id]["is_sent_dps"] = True
-            self.tax_service.append({"kind": "receipt", "receipt_id": receipt_id})
+        for item in self.register["pending"]:
+            if item["kind"] == "receipt":
+                self.receipts[item["receipt_id"]]["is_sent_dps"] = True
+            self.tax_service.append(item)
         self.tax_service.append({"kind": "go_online"})
         self.offline_sessions[-1]["end"] = iso(self.clock())
-        self.offline_codes = [c for c in self.offline_codes
-                              if c not in {r["fiscal_code"] for r in self.receipts.values()}
-                              and c != self.register["offline_code"]]
+        self.offline_codes = [c for c in self.offline_codes if c not in self._used_codes()]
         self.register.update(offline=False, offline_code=None, offline_since=None, pending=[])
         return _json(200, {"status": "ONLINE"})
 

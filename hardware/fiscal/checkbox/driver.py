@@ -143,9 +143,9 @@ class CheckboxPrinter(FiscalPrinter):
         try:
             self._connect()
         except Unreachable:
-            if not self.book.cache.get("shift_id") or not self.book.codes_left:
+            if not self.book.cache.get("fiscal_number") or not self.book.codes_left:
                 raise
-            # Checkbox is away but the till holds an open shift and codes: it may sell offline
+            # Checkbox is away but the till knows its register and holds codes: it may sell offline
 
     def _close(self) -> None:
         if self._session is not None:
@@ -286,7 +286,7 @@ class CheckboxPrinter(FiscalPrinter):
         if allowance.limit == "month":
             raise self._limit_error(allowance.as_dict())
         try:
-            self.book.start_session(now, reason)
+            self.book.start_session(now, reason, open_shift=not self.book.cache.get("shift_id"))
         except LookupError:
             raise _no_codes() from None
         if reason == "checkbox_unreachable":
@@ -352,7 +352,8 @@ class CheckboxPrinter(FiscalPrinter):
     # offline chain -------------------------------------------------------------------------------------------
     def _sync(self, *, force: bool = False) -> None:
         """Send the offline chain in order; go online when it is all there and the tax service answers."""
-        if not self.book.offline and not self.book.waiting() and not self.book.unreported_sessions():
+        if not (self.book.offline or self.book.waiting() or self.book.unreported_sessions()
+                or self.book.unreported_shifts()):
             return
         if not force and time.monotonic() < self._next_try:
             return  # Checkbox was away a moment ago: the sale must not wait for its timeout again
@@ -369,6 +370,17 @@ class CheckboxPrinter(FiscalPrinter):
             self._call("POST", "/cash-registers/go-offline", licence=True,
                        json={"go_offline_date": session["start"], "fiscal_code": session["code"]})
             self.book.mark_reported(session)
+        for session in self.book.unreported_shifts():
+            shift = session["shift"]
+            try:
+                self._call("POST", "/shifts", json={"id": shift["id"], "fiscal_code": shift["code"],
+                                                    "fiscal_date": shift["date"]}, completes=True)
+            except Unreachable:
+                raise
+            except DeviceError:
+                self._call("GET", f"/shifts/{shift['id']}")  # refused because an earlier try got there?
+            self.book.mark_reported(session, "shift")
+            self.book.remember(shift_id=shift["id"])
         for entry in self.book.waiting():
             try:
                 found = self._call("GET", f"/receipts/{entry['id']}")

@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 import threading
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -99,7 +100,8 @@ class OfflineBook:
     def add_codes(self, codes: list[str]) -> int:
         """Keep the codes Checkbox reserved that the till has not used (Checkbox hands unused ones out again)."""
         with self._lock:
-            used = {r["fiscal_code"] for r in self.data["receipts"]} | {s["code"] for s in self.data["sessions"]}
+            used = ({r["fiscal_code"] for r in self.data["receipts"]} | {s["code"] for s in self.data["sessions"]}
+                    | {s["shift"]["code"] for s in self.data["sessions"] if s.get("shift")})
             known = set(self.data["codes"])
             fresh = [c for c in codes if c not in used and c not in known]
             if fresh:
@@ -128,23 +130,33 @@ class OfflineBook:
     def unreported_sessions(self) -> list[dict]:
         return [s for s in self.data["sessions"] if not s["reported"]]
 
-    def start_session(self, now: dt.datetime, reason: str) -> dict:
-        """Go offline now; the go-offline document takes a reserved code of its own."""
+    def start_session(self, now: dt.datetime, reason: str, *, open_shift: bool = False) -> dict:
+        """Go offline now; the go-offline document takes a reserved code of its own, and so does opening
+        the shift offline when none is open (``open_shift``)."""
         with self._lock:
             if self.session is not None:
                 return self.session
-            code = self._take_code()
-            if code is None:
+            if self.codes_left < (3 if open_shift else 2):  # and one for a receipt
                 raise LookupError("no offline fiscal code left")
-            session = {"start": now.isoformat(), "end": None, "code": code, "reported": False, "reason": reason}
+            session = {"start": now.isoformat(), "end": None, "code": self._take_code(), "reported": False,
+                       "reason": reason}
+            if open_shift:
+                session["shift"] = {"id": str(uuid.uuid4()), "code": self._take_code(), "date": now.isoformat(),
+                                    "reported": False}
             self.data["sessions"].append(session)
             self.save()
             return session
 
-    def mark_reported(self, session: dict) -> None:
+    def mark_reported(self, session: dict, part: str | None = None) -> None:
+        """The go-offline document (or the session's offline shift opening, ``part="shift"``) reached Checkbox."""
         with self._lock:
-            session["reported"] = True
+            for kept in self.data["sessions"]:
+                if kept["start"] == session["start"]:
+                    (kept[part] if part else kept)["reported"] = True
             self.save()
+
+    def unreported_shifts(self) -> list[dict]:
+        return [s for s in self.data["sessions"] if s.get("shift") and not s["shift"]["reported"]]
 
     def end_session(self, now: dt.datetime) -> None:
         with self._lock:

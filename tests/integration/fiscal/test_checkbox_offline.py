@@ -184,3 +184,18 @@ def test_a_crash_after_an_offline_receipt_was_printed_recovers_it_without_a_seco
     assert again.recovered and again.device_receipt_number == printed.device_receipt_number
     assert again.details["check_url"] == printed.details["check_url"]
     assert till.book.codes_left == codes_left
+
+
+def test_after_the_z_report_a_shift_is_opened_offline_and_sent_in_the_chain(till, emulator, clock):
+    till.fiscalise(basket(sale_id()))
+    till.daily_report()
+    emulator.go_down()
+    offline = till.fiscalise(basket(sale_id()))  # no shift is open: it is opened offline under a reserved code
+    clock.advance(hours=1)
+    emulator.come_back()
+    till.sync_offline()
+    kinds = [item["kind"] for item in emulator.tax_service]
+    assert kinds == ["shift_open", "receipt", "z_report", "go_offline", "shift_open", "receipt", "go_online"]
+    assert emulator.fiscal_receipts()[-1]["fiscal_code"] == offline.device_receipt_number
+    assert [s["status"] for s in emulator.shifts.values()] == ["CLOSED", "OPENED"]
+    assert till.fiscalise(basket(sale_id())).details["offline"] is False  # sold online in that shift
