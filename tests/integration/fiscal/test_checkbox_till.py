@@ -139,3 +139,16 @@ def test_near_the_session_limit_the_cashier_is_warned_and_at_it_checkout_is_refu
                            json={"payments": [{"method": "card", "amount": total}]})
     assert english.get_json()["title"] == "Fiscal sales stopped"
     assert "36 hours" in english.get_json()["detail"] and "restore the internet" in english.get_json()["detail"]
+
+
+def test_the_day_report_closes_the_checkbox_shift_with_its_z_report(ua_app, cashier, emulator):
+    sold = [sell(cashier, ["SKU-000000", "SKU-000001"]).get_json(), sell(cashier, ["SKU-000002"]).get_json()]
+    assert [s["fiscal_status"] for s in sold] == ["confirmed", "confirmed"]
+    assert cashier.post("/api/v1/shifts/current/close", json={"counted_cash": 0}).status_code == 200
+    response = cashier.post("/api/v1/day-reports")
+    assert response.status_code == 201, response.get_json()
+    fiscal = response.get_json()["fiscal_daily_report"]
+    assert fiscal["status"] == "confirmed" and fiscal["number"] == 1
+    assert sum(fiscal["totals_by_vat"].values()) == sum(s["total"] for s in sold)
+    assert [s["status"] for s in emulator.shifts.values()] == ["CLOSED"]
+    assert emulator.tax_service[-1]["kind"] == "z_report"
