@@ -198,6 +198,8 @@ class FiscalPrinter(Device):
 
     kind = "fiscal_printer"
     fiscal = True
+    #: True where a return is fiscalised as a receipt of its own (Ukraine's PRRO); elsewhere it is not fiscal
+    records_returns = False
     #: how many times a receipt is sent when the device says it did not complete it
     max_attempts = 2
 

@@ -133,6 +133,38 @@ def retry_fiscal(path: SalePath):
     return json_response(state)
 
 
+class ReturnPath(BaseModel):
+    return_id: uuid.UUID
+
+
+class ReturnFiscalOut(BaseModel):
+    fiscal_status: str
+    fiscal_number: str | None
+    check_url: str | None
+    device_fault: Fault | None = None
+
+
+@api.post("/returns/<return_id>/fiscal/retry", responses={200: ReturnFiscalOut})
+def retry_return_fiscal(path: ReturnPath):
+    """Send a return to the PRRO (Ukraine) again as its RETURN receipt; what an earlier attempt left unknown is
+    asked of the PRRO first, so it is never fiscalised twice."""
+    from pos.devices.prro import fiscalise_return, return_fiscal_state
+    from pos.returns.models import Return
+    from pos.returns.services import return_json
+
+    till = current_till()
+    with database().unit_of_work(read_only=True) as uow:
+        returned = uow.session.get(Return, path.return_id)
+        if returned is None or returned.location_id != till.location.id:
+            raise ApiProblem(404, "unknown-return", f"return_id: no return {path.return_id}", field="return_id")
+        body = return_json(returned, till.location.code, till.terminal.code)
+        terminal_id = returned.terminal_id
+    state = return_fiscal_state(database(), path.return_id)
+    if state["fiscal_status"] != "confirmed":
+        state = fiscalise_return(database(), hub().station_for(terminal_id), body, terminal_id)
+    return json_response(state)
+
+
 @api.post("/sales/<sale_id>/receipt/reprint", responses={201: PrintOut})
 def reprint(path: SalePath):
     """Print the receipt again: the original if it never came out, else a copy (never a fiscal receipt)."""

@@ -31,9 +31,15 @@ def install(app) -> DeviceHub:
 
     @app.before_request
     def _fiscal_limits_before_checkout():
-        if request.endpoint == "sales.checkout":
+        if request.endpoint in FISCAL_DOCUMENT_ENDPOINTS:
             return _refuse_if_fiscal_sales_stopped(hub)
         return None
+
+    @app.after_request
+    def _fiscalise_return(response):
+        if request.endpoint in ("returns.create_return", "returns.void_sale") and response.status_code == 201:
+            return _hand_over_return(hub, response)
+        return response
 
     @app.after_request
     def _show_scanned_item(response):
@@ -56,6 +62,30 @@ def _display_basket(hub: DeviceHub, response) -> None:
             show_on_display(station, lambda display: show_item_and_total(display, basket))
     except Exception:  # a courtesy to the customer: never worth a failed scan
         log.exception("updating the customer display failed")
+
+
+# what makes a fiscal document: refused before anything is written once a PRRO's offline limit is reached
+FISCAL_DOCUMENT_ENDPOINTS = ("sales.checkout", "returns.create_return", "returns.void_sale")
+
+
+def _hand_over_return(hub: DeviceHub, response: Response) -> Response:
+    """A committed return on a PRRO: its own RETURN receipt (the answer gains ``fiscal``; the return stands)."""
+    from pos.devices.api import current_till
+    from pos.devices.prro import fiscalise_return, records_returns
+
+    body = response.get_json()
+    try:
+        till = current_till()
+        station = hub.station(till.terminal)
+        if not records_returns(station):
+            return response
+        body["fiscal"] = fiscalise_return(hub.db, station, body, till.terminal.id)
+    except Exception:  # the refund is committed; a driver bug must not turn it into an error page
+        log.exception("fiscalising return %s failed", body.get("id"))
+        body["fiscal"] = {"fiscal_status": "pending", "fiscal_number": None, "check_url": None,
+                          "device_fault": {"code": "device_software", "message": "The till could not reach the PRRO.",
+                                           "action": "Retry the return's fiscal receipt; call support if it repeats."}}
+    return Response(json.dumps(body), status=response.status_code, mimetype="application/json")
 
 
 def allowance_notice(allowance: dict | None) -> dict | None:

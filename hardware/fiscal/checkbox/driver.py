@@ -103,6 +103,7 @@ def check_url(fiscal_number: str, fiscal_code: str, fiscal_date: str, total: int
 
 class CheckboxPrinter(FiscalPrinter):
     kind = "fiscal_printer/checkbox"
+    records_returns = True
 
     def __init__(self, url: str, journal=None, *, clock=None, book: OfflineBook | None = None):
         self._secrets = {name: self._secret(dict(_pairs(urlsplit(url).query)), name) for name in SECRET_OPTIONS}

@@ -152,3 +152,41 @@ def test_the_day_report_closes_the_checkbox_shift_with_its_z_report(ua_app, cash
     assert sum(fiscal["totals_by_vat"].values()) == sum(s["total"] for s in sold)
     assert [s["status"] for s in emulator.shifts.values()] == ["CLOSED"]
     assert emulator.tax_service[-1]["kind"] == "z_report"
+
+
+BOSS = {"login": "boss", "pin": "9999"}
+
+
+def test_a_return_is_fiscalised_as_a_checkbox_return_receipt_once_even_after_a_lost_answer(ua_app, cashier,
+                                                                                            emulator):
+    sale = sell(cashier, ["SKU-000000", "SKU-000001"]).get_json()
+    line = sale["lines"][0]
+    emulator.lose_answer(on="receipts/sell")
+    returned = cashier.post("/api/v1/returns", json={"sale_id": sale["id"], "approval": BOSS,
+                                                     "lines": [{"sale_line_id": line["id"], "quantity": 1}]})
+    assert returned.status_code == 201, returned.get_json()
+    body = returned.get_json()
+    fiscal = body["fiscal"]
+    receipt = emulator.receipts[body["id"]]
+    assert fiscal["fiscal_status"] == "confirmed" and fiscal["fiscal_number"] == receipt["fiscal_code"]
+    assert receipt["type"] == "RETURN" and receipt["related_receipt_id"] == sale["id"]
+    assert receipt["total_sum"] == body["total"] and fiscal["check_url"] == receipt["tax_url"]
+    retried = cashier.post(f"/api/v1/returns/{body['id']}/fiscal/retry")
+    assert retried.status_code == 200 and retried.get_json()["fiscal_number"] == fiscal["fiscal_number"]
+    assert [r["type"] for r in emulator.fiscal_receipts()] == ["SELL", "RETURN"]
+    assert emulator.requests_seen.count("POST receipts/sell") == 2  # the sale and the return, each once
+
+
+def test_a_return_refused_at_the_offline_limit_writes_nothing(ua_app, cashier, emulator, tmp_path):
+    from pos.returns.models import Return
+
+    sale = sell(cashier).get_json()
+    emulator.go_down()
+    ua_app.extensions["pos.devices"].close()
+    start_offline_session(tmp_path, 36)
+    sell(cashier, ["SKU-000002"])  # opens the PRRO again on its book
+    refused = cashier.post("/api/v1/returns?lang=uk", json={"sale_id": sale["id"], "approval": BOSS,
+                                                            "lines": [{"sale_line_id": sale["lines"][0]["id"],
+                                                                       "quantity": 1}]})
+    assert refused.status_code == 409 and refused.get_json()["title"] == "Фіскальні продажі зупинено"
+    assert count_rows(ua_app, Return) == 0
