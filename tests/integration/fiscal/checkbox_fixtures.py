@@ -2,6 +2,7 @@
 moves (the law's offline limits are counted in hours)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 
@@ -43,8 +44,10 @@ def checkbox_env(monkeypatch):
     monkeypatch.setenv("CHECKBOX_CASHIER_PIN", PIN)
 
 
-@pytest.fixture
-def emulator(clock):
+@contextlib.contextmanager
+def running_emulator(clock=None):
+    """The Checkbox emulator on 127.0.0.1, checked when it stops: every request the till sent was valid under
+    the published document, and the emulator only answered what the document allows."""
     from simulators.checkbox import CheckboxEmulator
 
     emulator = CheckboxEmulator(spec_path=shared_path("specs", "fiscal", "checkbox", "checkbox_openapi.json"),
@@ -52,8 +55,14 @@ def emulator(clock):
     emulator.start()
     yield emulator
     emulator.stop()
-    assert emulator.rejected == []  # every request the driver sent is valid under the published document
-    assert emulator.response_errors == []  # and the emulator only answered what the document allows
+    assert emulator.rejected == []
+    assert emulator.response_errors == []
+
+
+@pytest.fixture
+def emulator(clock):
+    with running_emulator(clock) as emulator:
+        yield emulator
 
 
 def checkbox_url(emulator, tmp_path, **options) -> str:

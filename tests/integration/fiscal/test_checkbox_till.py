@@ -12,20 +12,13 @@ from hardware.fiscal.checkbox import OfflineBook
 from pos.sales.models import Sale
 from tests.conftest import login, make_test_app, seed_store
 from tests.integration.devices.conftest import configure_terminal, count_rows, sell
-from tests.integration.fiscal.checkbox_fixtures import LICENCE, PIN  # noqa: F401
+from tests.integration.fiscal.checkbox_fixtures import LICENCE, PIN, running_emulator
 
 
 @pytest.fixture
 def emulator():
-    from simulators.checkbox import CheckboxEmulator
-    from tests.conftest import shared_path
-
-    emulator = CheckboxEmulator(spec_path=shared_path("specs", "fiscal", "checkbox", "checkbox_openapi.json"),
-                                license_key=LICENCE, pin_code=PIN)
-    emulator.start()
-    yield emulator
-    emulator.stop()
-    assert emulator.rejected == [] and emulator.response_errors == []
+    with running_emulator() as emulator:  # on the real clock: the till's is not steerable through the app
+        yield emulator
 
 
 @pytest.fixture
