@@ -48,6 +48,16 @@ def resolve_urls(terminal, country: str, device_dir: str) -> dict[str, str]:
     return urls
 
 
+def shown_url(url: str, device=None) -> str:
+    """The address as a person may see it: a driver masks any secret written into it (a PRRO's licence key)."""
+    if device is not None:
+        return device.url
+    if url.startswith("checkbox+"):
+        from hardware.fiscal.checkbox.driver import redact
+        return redact(url)
+    return url
+
+
 def _with_default(url: str, target: str | None, option: str, value: Path) -> str:
     if not url:
         return url
@@ -184,7 +194,8 @@ class Station:
                 continue
             device = self.devices.get(name)
             url = self.urls[name]
-            item = {"name": name, "kind": KINDS[name], "url": url, "state": "closed", "error": self.faults.get(name)}
+            item = {"name": name, "kind": KINDS[name], "url": shown_url(url, device), "state": "closed",
+                    "error": self.faults.get(name)}
             if device is not None:
                 item["state"] = device.state.value
                 if device.last_error is not None and item["error"] is None:

@@ -56,6 +56,7 @@ ENV_DEFAULTS = {"license": "CHECKBOX_LICENSE_KEY", "pin": "CHECKBOX_CASHIER_PIN"
                 "login": "CHECKBOX_CASHIER_LOGIN", "password": "CHECKBOX_CASHIER_PASSWORD"}
 CLIENT_NAME = "retail-pos"
 CLIENT_VERSION = "1.0"
+CONNECT_TIMEOUT = 3.0
 
 
 class Unreachable(DeviceError):
@@ -474,8 +475,9 @@ class CheckboxPrinter(FiscalPrinter):
             headers["Authorization"] = f"Bearer {self._token}"
         url = f"{self.base_url}/api/v1{path}"
         try:
+            # a short connect timeout: an unreachable Checkbox must cost the till seconds, not the read timeout
             response = self._session.request(method, url, json=json, params=params, headers=headers,
-                                             timeout=self.timeout)
+                                             timeout=(min(self.timeout, CONNECT_TIMEOUT), self.timeout))
         except requests.RequestException as exc:
             sent = not _never_sent(exc)
             raise Unreachable(f"Checkbox did not answer {method} {path}: {exc.__class__.__name__}.",

@@ -183,3 +183,13 @@ def test_a_return_refused_at_the_offline_limit_writes_nothing(ua_app, cashier, e
                                                                        "quantity": 1}]})
     assert refused.status_code == 409 and refused.get_json()["title"] == "Фіскальні продажі зупинено"
     assert count_rows(ua_app, Return) == 0
+
+
+def test_a_licence_key_written_into_the_terminals_address_is_never_shown(ua_app, cashier, emulator, monkeypatch):
+    monkeypatch.delenv("CHECKBOX_LICENSE_KEY")
+    configure_terminal(ua_app, fiscal_url=emulator.url.replace("http://", "checkbox+http://") +
+                       f"?license={LICENCE}&timeout=0.5&retry=0")
+    listed = cashier.get("/api/v1/devices").get_json()  # not opened yet: the address as configured, masked
+    assert LICENCE not in str(listed) and "license=***" in fiscal_item(cashier)["url"]
+    assert sell(cashier).get_json()["fiscal_status"] == "confirmed"  # the key itself works
+    assert LICENCE not in str(cashier.get("/api/v1/devices").get_json())
