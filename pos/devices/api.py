@@ -165,6 +165,34 @@ def retry_return_fiscal(path: ReturnPath):
     return json_response(state)
 
 
+class OfflineOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    state: str = Field(description="online | offline | warning (near a legal offline limit) | refused (at it)")
+    receipts_waiting: int
+    offline_notice: dict | None = None
+
+
+@api.post("/devices/fiscal/offline/send", responses={200: OfflineOut})
+def send_offline_receipts():
+    """Ukraine's PRRO: send what was fiscalised offline now (each receipt once: Checkbox is asked first) and go
+    back online if Checkbox and the tax service answer.  Sales do this by themselves; this is for a quiet till."""
+    from hardware.device import DeviceError
+
+    till = current_till()
+    station = hub().station(till.terminal)
+    with station.lock:
+        try:
+            printer = station.device("fiscal", force=True)
+        except DeviceError as error:
+            raise ApiProblem(503, "fiscal-device-unavailable", f"fiscal: {error.message} {error.action}",
+                             field="fiscal") from None
+        if printer is None or not hasattr(printer, "sync_offline"):
+            raise ApiProblem(409, "no-offline-fiscal-device", "fiscal: this till's fiscal device has no offline mode",
+                             field="fiscal")
+        allowance = printer.sync_offline()
+    return json_response({**allowance, "offline_notice": allowance_notice(allowance)})
+
+
 @api.post("/sales/<sale_id>/receipt/reprint", responses={201: PrintOut})
 def reprint(path: SalePath):
     """Print the receipt again: the original if it never came out, else a copy (never a fiscal receipt)."""

@@ -159,21 +159,26 @@ class CheckboxPrinter(FiscalPrinter):
         """Sign in, learn the register and its taxes, make sure a shift is open, keep codes in stock,
         and send what was sold offline."""
         self._sign_in()
-        info = self._call("GET", "/cash-registers/info", licence=True)
+        info = self._call("GET", "/cash-registers/info")
         taxes = {TAX_LETTERS.get(t["symbol"], t["symbol"]): {"code": t["code"], "rate": t["rate"]}
                  for t in self._call("GET", "/tax")}
         self.book.remember(fiscal_number=info["fiscal_number"], taxes=taxes)
         if info.get("offline_mode") and not self.book.offline:
             # Checkbox still holds an offline chain this till does not know (another till, a lost state)
-            self._call("POST", "/cash-registers/go-online", licence=True)
-        self._sync()
+            self._call("POST", "/cash-registers/go-online")
+        try:
+            self._sync()
+        except Unreachable:
+            raise
+        except DeviceError:
+            pass  # a refused offline receipt stays in the book (the device status counts it); selling goes on
         if not self.book.offline:
             self._ensure_shift()
             self._top_up_codes()
 
     # the interface -------------------------------------------------------------------------------------------
     def last_completed(self) -> LastCompleted:
-        info = self._call("GET", "/cash-registers/info", licence=True)
+        info = self._call("GET", "/cash-registers/info")
         return LastCompleted(str(info["documents_state"]["last_receipt_code"]))
 
     def cancel(self) -> None:
@@ -369,7 +374,7 @@ class CheckboxPrinter(FiscalPrinter):
         if self._token is None:
             self._sign_in()
         for session in self.book.unreported_sessions():
-            self._call("POST", "/cash-registers/go-offline", licence=True,
+            self._call("POST", "/cash-registers/go-offline",
                        json={"go_offline_date": session["start"], "fiscal_code": session["code"]})
             self.book.mark_reported(session)
         for session in self.book.unreported_shifts():
@@ -397,7 +402,7 @@ class CheckboxPrinter(FiscalPrinter):
                 online = found.get("fiscal_code") != entry["fiscal_code"]
                 self.book.mark_uploaded(entry["id"], superseded_by=found.get("fiscal_code") if online else None)
         if self.book.offline and self._tax_service_answers():
-            self._call("POST", "/cash-registers/go-online", licence=True, completes=True)
+            self._call("POST", "/cash-registers/go-online", completes=True)
             self.book.end_session(self.clock())
             try:
                 self._top_up_codes()
@@ -405,15 +410,15 @@ class CheckboxPrinter(FiscalPrinter):
                 pass  # online again; codes are topped up at the next chance
 
     def _tax_service_answers(self) -> bool:
-        answer = self._call("POST", "/cash-registers/ping-tax-service", licence=True)
+        answer = self._call("POST", "/cash-registers/ping-tax-service")
         return isinstance(answer, dict) and answer.get("status") == "DONE"
 
     def _top_up_codes(self, *, only_if_low: bool = False) -> None:
         if only_if_low and self.book.codes_left >= self.codes_wanted // 3:
             return
-        self._call("GET", "/cash-registers/ask-offline-codes", licence=True,
+        self._call("GET", "/cash-registers/ask-offline-codes",
                    params={"count": self.codes_wanted, "sync": "true"})
-        codes = self._call("GET", "/cash-registers/get-offline-codes", licence=True,
+        codes = self._call("GET", "/cash-registers/get-offline-codes",
                            params={"count": self.codes_wanted})
         self.book.add_codes([c["fiscal_code"] for c in codes])
 
@@ -426,7 +431,7 @@ class CheckboxPrinter(FiscalPrinter):
         else:
             shift_id = str(uuid.uuid4())
             try:
-                self._call("POST", "/shifts", licence=True, json={"id": shift_id}, completes=True)
+                self._call("POST", "/shifts", json={"id": shift_id}, completes=True)
             except Unreachable as exc:
                 if exc.sent:
                     raise DeviceError("shift_not_open", "Checkbox did not confirm opening the shift.",
@@ -444,7 +449,7 @@ class CheckboxPrinter(FiscalPrinter):
     def _sign_in(self) -> None:
         if self._secrets["pin"]:
             answer = self._call("POST", "/cashier/signinPinCode", json={"pin_code": self._secrets["pin"]},
-                                licence=True, auth=False)
+                                auth=False)
         else:
             answer = self._call("POST", "/cashier/signin", auth=False,
                                 json={"login": self._secrets["login"], "password": self._secrets["password"]})
@@ -462,7 +467,7 @@ class CheckboxPrinter(FiscalPrinter):
                                   ambiguous=ambiguous)
             time.sleep(0.2)
 
-    def _call(self, method: str, path: str, *, json=None, params=None, licence: bool = False, auth: bool = True,
+    def _call(self, method: str, path: str, *, json=None, params=None, auth: bool = True,
               completes: bool = False, _again: bool = True):
         if self._session is None:
             self._session = requests.Session()
@@ -484,7 +489,7 @@ class CheckboxPrinter(FiscalPrinter):
                               sent=sent, completes=completes) from exc
         if response.status_code in (401, 403) and auth and _again:
             self._sign_in()
-            return self._call(method, path, json=json, params=params, licence=licence, auth=auth,
+            return self._call(method, path, json=json, params=params, auth=auth,
                               completes=completes, _again=False)
         try:
             body = response.json() if response.content else {}

@@ -112,3 +112,24 @@ def test_without_a_licence_key_the_till_says_what_to_set(emulator, tmp_path, clo
     with pytest.raises(DeviceError) as missing:
         printer.open()
     assert missing.value.code == "not_configured" and "CHECKBOX_LICENSE_KEY" in missing.value.action
+
+
+def test_a_cashier_signs_in_with_login_and_password_and_a_wrong_one_is_told_what_to_check(emulator, tmp_path, clock,
+                                                                                          monkeypatch):
+    monkeypatch.setenv("CHECKBOX_LICENSE_KEY", LICENCE)
+    monkeypatch.delenv("CHECKBOX_CASHIER_PIN", raising=False)
+    monkeypatch.setenv("CHECKBOX_CASHIER_LOGIN", "cashier")
+    monkeypatch.setenv("CHECKBOX_CASHIER_PASSWORD", "secret")
+    printer = CheckboxPrinter(checkbox_url(emulator, tmp_path), MemoryJournal(), clock=clock)
+    printer.open()
+    try:
+        assert printer.fiscalise(basket(SALE)).device_receipt_number == emulator.receipts[SALE]["fiscal_code"]
+        assert "POST cashier/signin" in emulator.requests_seen
+    finally:
+        printer.close()
+    monkeypatch.setenv("CHECKBOX_CASHIER_PASSWORD", "wrong")
+    refused = CheckboxPrinter(checkbox_url(emulator, tmp_path, state=str(tmp_path / "other.json")), MemoryJournal(),
+                              clock=clock)
+    with pytest.raises(DeviceError) as wrong:
+        refused.open()
+    assert wrong.value.code == "unauthorised" and "login" in wrong.value.action

@@ -193,3 +193,17 @@ def test_a_licence_key_written_into_the_terminals_address_is_never_shown(ua_app,
     assert LICENCE not in str(listed) and "license=***" in fiscal_item(cashier)["url"]
     assert sell(cashier).get_json()["fiscal_status"] == "confirmed"  # the key itself works
     assert LICENCE not in str(cashier.get("/api/v1/devices").get_json())
+
+
+def test_a_quiet_till_sends_its_offline_receipts_on_request(ua_app, cashier, emulator):
+    assert sell(cashier).status_code == 201
+    emulator.go_down()
+    offline = sell(cashier, ["SKU-000002"]).get_json()
+    emulator.come_back()
+    sent = cashier.post("/api/v1/devices/fiscal/offline/send")
+    assert sent.status_code == 200, sent.get_json()
+    assert sent.get_json()["state"] == "online" and sent.get_json()["receipts_waiting"] == 0
+    assert [r["id"] for r in emulator.fiscal_receipts()].count(offline["id"]) == 1
+    again = cashier.post("/api/v1/devices/fiscal/offline/send")
+    assert again.get_json()["state"] == "online"
+    assert emulator.requests_seen.count("POST receipts/sell-offline") == 1
