@@ -260,13 +260,21 @@ class CheckboxEmulator:
 
     def _offline_time(self, args) -> dict:
         now = self.clock()
+        since = dt.datetime.fromisoformat(args["from_date"]) if args.get("from_date") else None
+        until = dt.datetime.fromisoformat(args["to_date"]) if args.get("to_date") else now
         sessions = []
         for item in self.offline_sessions:
             start = dt.datetime.fromisoformat(item["start"])
             end = dt.datetime.fromisoformat(item["end"]) if item["end"] else now
-            sessions.append({"start": item["start"], "end": iso(end), "duration": int((end - start).total_seconds())})
+            start, end = max(start, since) if since else start, min(end, until)
+            if end > start:
+                sessions.append({"start": iso(start), "end": iso(end), "duration": int((end - start).total_seconds())})
         current = sessions[-1]["duration"] if self.register["offline"] and sessions else 0
         return {"status": {"current": current, "total": sum(s["duration"] for s in sessions)}, "sessions": sessions}
+
+    def record_offline_session(self, start: dt.datetime, end: dt.datetime) -> None:
+        """An offline session of this register the till did not make (another device, an earlier install)."""
+        self.offline_sessions.append({"start": iso(start), "end": iso(end), "code": None})
 
     def _tax(self, code: int) -> dict:
         _, symbol, rate, label = next(t for t in TAXES if t[0] == code)

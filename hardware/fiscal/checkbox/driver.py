@@ -173,8 +173,13 @@ class CheckboxPrinter(FiscalPrinter):
         except DeviceError:
             pass  # a refused offline receipt stays in the book (the device status counts it); selling goes on
         if not self.book.offline:
-            self._ensure_shift()
-            self._top_up_codes()
+            for step in (self._ensure_shift, self._top_up_codes, self._learn_offline_time):
+                try:
+                    step()
+                except Unreachable:
+                    raise
+                except DeviceError:
+                    pass  # e.g. the tax service is away: the first sale goes offline, which needs none of these
 
     # the interface -------------------------------------------------------------------------------------------
     def last_completed(self) -> LastCompleted:
@@ -269,8 +274,8 @@ class CheckboxPrinter(FiscalPrinter):
 
     # selling -------------------------------------------------------------------------------------------------
     def _sell_online(self, receipt: FiscalReceipt, receipt_id: str) -> FiscalResult:
-        self._ensure_shift()
         try:
+            self._ensure_shift()
             answer = self._call("POST", "/receipts/sell", json=self._body(receipt, receipt_id), completes=True)
         except DeviceError as exc:
             if exc.code == "checkbox_refused" and not self._tax_service_answers():
@@ -408,6 +413,13 @@ class CheckboxPrinter(FiscalPrinter):
                 self._top_up_codes()
             except DeviceError:
                 pass  # online again; codes are topped up at the next chance
+
+    def _learn_offline_time(self) -> None:
+        """The law counts a register's offline hours, whichever device spent them: ask Checkbox's count."""
+        now = self.clock()
+        answer = self._call("GET", "/cash-registers/get-offline-time",
+                            params={"from_date": self.book.month_start(now).isoformat(), "to_date": now.isoformat()})
+        self.book.remember_server_month(now, (answer.get("status") or {}).get("total", 0))
 
     def _tax_service_answers(self) -> bool:
         answer = self._call("POST", "/cash-registers/ping-tax-service")

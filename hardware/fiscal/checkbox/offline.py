@@ -193,15 +193,33 @@ class OfflineBook:
             self.save()
 
     # the law's limits ------------------------------------------------------------------------------------------
-    def month_used(self, now: dt.datetime) -> dt.timedelta:
+    def month_start(self, now: dt.datetime) -> dt.datetime:
         local = now.astimezone(self.zone)
-        month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(dt.timezone.utc)
+        return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(dt.timezone.utc)
+
+    def _offline_between(self, start: dt.datetime, now: dt.datetime) -> dt.timedelta:
         used = dt.timedelta(0)
         for session in self.data["sessions"]:
-            start = max(_parse(session["start"]), month_start)
+            begin = max(_parse(session["start"]), start)
             end = _parse(session["end"]) or now
-            if end > start:
-                used += end - start
+            if end > begin:
+                used += end - begin
+        return used
+
+    def remember_server_month(self, now: dt.datetime, seconds: int) -> None:
+        """Checkbox's own count of this register's offline time this month (other devices' sessions too)."""
+        self.remember(server_month={"month_start": self.month_start(now).isoformat(), "seconds": int(seconds),
+                                    "at": now.isoformat()})
+
+    def month_used(self, now: dt.datetime) -> dt.timedelta:
+        """Offline time this calendar month: the till's own sessions, or Checkbox's count when it said more
+        (plus what the till spent offline since it asked)."""
+        month_start = self.month_start(now)
+        used = self._offline_between(month_start, now)
+        server = self.cache.get("server_month")
+        if server and server["month_start"] == month_start.isoformat():
+            at = _parse(server["at"])
+            used = max(used, dt.timedelta(seconds=server["seconds"]) + self._offline_between(at, now))
         return used
 
     def allowance(self, now: dt.datetime) -> Allowance:

@@ -1,6 +1,7 @@
 """Checkbox offline: reserved codes, the offline chain sent once, and the law's limits (36 h, 168 h)."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -199,3 +200,38 @@ def test_after_the_z_report_a_shift_is_opened_offline_and_sent_in_the_chain(till
     assert emulator.fiscal_receipts()[-1]["fiscal_code"] == offline.device_receipt_number
     assert [s["status"] for s in emulator.shifts.values()] == ["CLOSED", "OPENED"]
     assert till.fiscalise(basket(sale_id())).details["offline"] is False  # sold online in that shift
+
+
+def test_offline_hours_checkbox_counted_for_the_register_count_against_the_month(emulator, tmp_path, clock,
+                                                                                 checkbox_env):
+    # another device of this register spent 150 offline hours this month before this till was set up
+    emulator.record_offline_session(clock() + dt.timedelta(hours=1), clock() + dt.timedelta(hours=151))
+    clock.advance(hours=160)
+    printer = CheckboxPrinter(checkbox_url(emulator, tmp_path), MemoryJournal(), clock=clock)
+    printer.open()
+    try:
+        assert printer.offline_allowance()["month_hours_used"] == 150.0
+        emulator.go_down()
+        printer.fiscalise(basket(sale_id()))
+        clock.advance(hours=13)
+        allowance = printer.offline_allowance()
+        assert allowance["month_hours_used"] == 163.0 and allowance["state"] == "warning"
+        clock.advance(hours=5)
+        with pytest.raises(DeviceError) as refused:
+            printer.fiscalise(basket(sale_id()))
+        assert refused.value.code == "offline_limit_reached"
+    finally:
+        printer.close()
+
+
+def test_with_the_tax_service_away_after_a_z_report_the_shift_and_sales_go_offline(till, emulator):
+    till.fiscalise(basket(sale_id()))
+    till.daily_report()
+    emulator.tax_service_down()  # Checkbox answers, but refuses to open a shift without the tax service
+    offline = till.fiscalise(basket(sale_id()))
+    assert offline.details["offline"] and emulator.register["offline"]
+    emulator.tax_service_up()
+    till.sync_offline()
+    kinds = [item["kind"] for item in emulator.tax_service]
+    assert kinds[-4:] == ["go_offline", "shift_open", "receipt", "go_online"]
+    assert emulator.fiscal_receipts()[-1]["fiscal_code"] == offline.device_receipt_number
