@@ -53,7 +53,7 @@ def shown_url(url: str, device=None) -> str:
     if device is not None:
         return device.url
     if url.startswith("checkbox+"):
-        from hardware.fiscal.checkbox.driver import redact
+        from hardware.fiscal.checkbox.client import redact
         return redact(url)
     return url
 

@@ -1,4 +1,5 @@
-"""Checkbox, the Ukrainian cloud PRRO: see ``driver`` for the address, exactly-once and offline mode."""
+"""Checkbox, the Ukrainian cloud PRRO: ``driver`` (address, exactly-once, offline mode), ``client`` (its HTTP API),
+``offline`` (reserved codes and the law's offline limits)."""
 from .driver import CheckboxPrinter
 from .offline import MONTH_LIMIT, SESSION_LIMIT, Allowance, OfflineBook
 

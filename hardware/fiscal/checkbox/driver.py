@@ -36,37 +36,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import time
 import uuid
-from urllib.parse import urlencode, urlsplit
-
-import requests
+from urllib.parse import urlsplit
 
 from hardware.device import DeviceError
 
 from ..base import DailyReport, FiscalPrinter, FiscalReceipt, FiscalResult, LastCompleted
+from .client import CheckboxClient, Unreachable, redact, secrets_of
 from .offline import OfflineBook, utc_now
 
 TAX_CHECK_URL = "https://cabinet.tax.gov.ua/cashregs/check"
 # Checkbox names its tax groups with Cyrillic letters; the store's VAT letters are their Latin twins
 TAX_LETTERS = {"А": "A", "Б": "B", "В": "C", "Г": "D", "Д": "E", "Е": "F", "Є": "G"}
-SECRET_OPTIONS = ("license", "pin", "login", "password")
-ENV_DEFAULTS = {"license": "CHECKBOX_LICENSE_KEY", "pin": "CHECKBOX_CASHIER_PIN",
-                "login": "CHECKBOX_CASHIER_LOGIN", "password": "CHECKBOX_CASHIER_PASSWORD"}
-CLIENT_NAME = "retail-pos"
-CLIENT_VERSION = "1.0"
-CONNECT_TIMEOUT = 3.0
-
-
-class Unreachable(DeviceError):
-    """Checkbox did not answer.  ``sent``: the request may have reached it (ambiguous) or surely not."""
-
-    def __init__(self, message: str, *, sent: bool, completes: bool):
-        super().__init__("checkbox_unreachable", message,
-                         "Check the till's internet connection; sales go on offline within the law's limits.",
-                         ambiguous=sent and completes)
-        self.sent = sent
 
 
 class TaxServiceDown(DeviceError):
@@ -82,19 +64,6 @@ def receipt_uuid(reference: str) -> str:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sale:{reference}"))
 
 
-def redact(url: str) -> str:
-    """The address without any secret written into it (for status pages and logs)."""
-    parts = urlsplit(url)
-    query = [(k, v if k not in SECRET_OPTIONS or v.startswith("env:") else "***")
-             for k, v in _pairs(parts.query)]
-    return parts._replace(query=urlencode(query, safe=":/*")).geturl()
-
-
-def _pairs(query: str) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-    return parse_qsl(query, keep_blank_values=True)
-
-
 def check_url(fiscal_number: str, fiscal_code: str, fiscal_date: str, total: int) -> str:
     """The tax service's check link, printed as the receipt's QR code."""
     moment = dt.datetime.fromisoformat(fiscal_date)
@@ -107,13 +76,10 @@ class CheckboxPrinter(FiscalPrinter):
     records_returns = True
 
     def __init__(self, url: str, journal=None, *, clock=None, book: OfflineBook | None = None):
-        self._secrets = {name: self._secret(dict(_pairs(urlsplit(url).query)), name) for name in SECRET_OPTIONS}
+        self._secrets = secrets_of(url)
         super().__init__(redact(url), journal)
         options = self.address.options
         parts = urlsplit(url)
-        self.base_url = f"{parts.scheme.split('+', 1)[1]}://{parts.netloc}{parts.path}".rstrip("/")
-        self.timeout = float(options.get("timeout", 10.0))
-        self.settle_timeout = float(options.get("settle", 15.0))
         self.retry_every = float(options.get("retry", 30.0))
         self.codes_wanted = int(options.get("codes", 150))
         self.clock = clock or utc_now
@@ -122,16 +88,10 @@ class CheckboxPrinter(FiscalPrinter):
         licence = self._secrets["license"] or ""
         self.device_id = options.get("device") or str(uuid.uuid5(
             uuid.NAMESPACE_URL, f"{parts.netloc}/{hashlib.sha256(licence.encode()).hexdigest()[:16]}"))
-        self._session: requests.Session | None = None
-        self._token: str | None = None
+        self.api = CheckboxClient(f"{parts.scheme.split('+', 1)[1]}://{parts.netloc}{parts.path}".rstrip("/"),
+                                  self._secrets, self.device_id, timeout=float(options.get("timeout", 10.0)),
+                                  settle_timeout=float(options.get("settle", 15.0)))
         self._next_try = 0.0
-
-    @staticmethod
-    def _secret(options: dict, name: str) -> str | None:
-        value = options.get(name)
-        if value and value.startswith("env:"):
-            return os.environ.get(value[4:])
-        return value or os.environ.get(ENV_DEFAULTS[name])
 
     # life cycle ----------------------------------------------------------------------------------------------
     def _open(self) -> None:
@@ -141,7 +101,6 @@ class CheckboxPrinter(FiscalPrinter):
         if not (self._secrets["pin"] or (self._secrets["login"] and self._secrets["password"])):
             raise DeviceError("not_configured", "The Checkbox cashier's PIN (or login and password) is not set.",
                               "Set CHECKBOX_CASHIER_PIN, or CHECKBOX_CASHIER_LOGIN and CHECKBOX_CASHIER_PASSWORD.")
-        self._session = requests.Session()
         try:
             self._connect()
         except Unreachable:
@@ -150,22 +109,19 @@ class CheckboxPrinter(FiscalPrinter):
             # Checkbox is away but the till knows its register and holds codes: it may sell offline
 
     def _close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-        self._token = None
+        self.api.close()
 
     def _connect(self) -> None:
         """Sign in, learn the register and its taxes, make sure a shift is open, keep codes in stock,
         and send what was sold offline."""
-        self._sign_in()
-        info = self._call("GET", "/cash-registers/info")
+        self.api.sign_in()
+        info = self.api.call("GET", "/cash-registers/info")
         taxes = {TAX_LETTERS.get(t["symbol"], t["symbol"]): {"code": t["code"], "rate": t["rate"]}
-                 for t in self._call("GET", "/tax")}
+                 for t in self.api.call("GET", "/tax")}
         self.book.remember(fiscal_number=info["fiscal_number"], taxes=taxes)
         if info.get("offline_mode") and not self.book.offline:
             # Checkbox still holds an offline chain this till does not know (another till, a lost state)
-            self._call("POST", "/cash-registers/go-online")
+            self.api.call("POST", "/cash-registers/go-online")
         try:
             self._sync()
         except Unreachable:
@@ -183,7 +139,7 @@ class CheckboxPrinter(FiscalPrinter):
 
     # the interface -------------------------------------------------------------------------------------------
     def last_completed(self) -> LastCompleted:
-        info = self._call("GET", "/cash-registers/info")
+        info = self.api.call("GET", "/cash-registers/info")
         return LastCompleted(str(info["documents_state"]["last_receipt_code"]))
 
     def cancel(self) -> None:
@@ -210,14 +166,15 @@ class CheckboxPrinter(FiscalPrinter):
                 raise DeviceError("offline_z_refused",
                                   "The Z report needs Checkbox online with every offline receipt sent.",
                                   "Restore the internet connection, then run the day report again.")
-            shift = self._call("POST", "/shifts/close", json={}, completes=True)
-            shift = self._wait(f"/shifts/{shift['id']}", ("CLOSED",), ambiguous=False)
+            shift = self.api.call("POST", "/shifts/close", json={}, completes=True)
+            shift = self.api.wait(f"/shifts/{shift['id']}", ("CLOSED",), ambiguous=False)
             self.book.remember(shift_id=None)
             report = shift.get("z_report") or {}
             totals = {TAX_LETTERS.get(t["symbol"], t["symbol"]): int(t["sell_sum"]) - int(t["return_sum"])
                       for t in report.get("taxes", [])}
             self._ok()
-            return DailyReport(report.get("serial"), date or self.clock().date(), {k: v for k, v in totals.items() if v})
+            return DailyReport(report.get("serial"), date or self.clock().date(),
+                               {k: v for k, v in totals.items() if v})
 
     def sync_offline(self) -> dict:
         """Send what was sold offline and go back online if Checkbox and the tax service answer."""
@@ -259,7 +216,7 @@ class CheckboxPrinter(FiscalPrinter):
         if offline is not None:
             return self._offline_result(receipt, offline, recovered=True)
         try:
-            found = self._wait(f"/receipts/{receipt_id}", ("DONE", "ERROR", "CANCELLED"), ambiguous=True)
+            found = self.api.wait(f"/receipts/{receipt_id}", ("DONE", "ERROR", "CANCELLED"), ambiguous=True)
         except Unreachable:
             # Checkbox is gone: fiscalise offline under the same id; the upload asks Checkbox first and keeps
             # its online receipt if the lost request did go through
@@ -276,13 +233,13 @@ class CheckboxPrinter(FiscalPrinter):
     def _sell_online(self, receipt: FiscalReceipt, receipt_id: str) -> FiscalResult:
         try:
             self._ensure_shift()
-            answer = self._call("POST", "/receipts/sell", json=self._body(receipt, receipt_id), completes=True)
+            answer = self.api.call("POST", "/receipts/sell", json=self._body(receipt, receipt_id), completes=True)
         except DeviceError as exc:
             if exc.code == "checkbox_refused" and not self._tax_service_answers():
                 raise TaxServiceDown(exc.message) from exc
             raise
         if answer["status"] != "DONE":
-            answer = self._wait(f"/receipts/{receipt_id}", ("DONE", "ERROR", "CANCELLED"), ambiguous=True)
+            answer = self.api.wait(f"/receipts/{receipt_id}", ("DONE", "ERROR", "CANCELLED"), ambiguous=True)
         if answer["status"] != "DONE":
             raise DeviceError("checkbox_refused", f"Checkbox did not fiscalise the receipt ({answer['status']}).",
                               "Check the sale's prices and VAT groups; ring the sale again.")
@@ -376,38 +333,38 @@ class CheckboxPrinter(FiscalPrinter):
             raise
 
     def _send_chain(self) -> None:
-        if self._token is None:
-            self._sign_in()
+        if self.api.token is None:
+            self.api.sign_in()
         for session in self.book.unreported_sessions():
-            self._call("POST", "/cash-registers/go-offline",
-                       json={"go_offline_date": session["start"], "fiscal_code": session["code"]})
+            self.api.call("POST", "/cash-registers/go-offline",
+                           json={"go_offline_date": session["start"], "fiscal_code": session["code"]})
             self.book.mark_reported(session)
         for session in self.book.unreported_shifts():
             shift = session["shift"]
             try:
-                self._call("POST", "/shifts", json={"id": shift["id"], "fiscal_code": shift["code"],
-                                                    "fiscal_date": shift["date"]}, completes=True)
+                self.api.call("POST", "/shifts", json={"id": shift["id"], "fiscal_code": shift["code"],
+                                                        "fiscal_date": shift["date"]}, completes=True)
             except Unreachable:
                 raise
             except DeviceError:
-                self._call("GET", f"/shifts/{shift['id']}")  # refused because an earlier try got there?
+                self.api.call("GET", f"/shifts/{shift['id']}")  # refused because an earlier try got there?
             self.book.mark_reported(session, "shift")
             self.book.remember(shift_id=shift["id"])
         for entry in self.book.waiting():
             try:
-                found = self._call("GET", f"/receipts/{entry['id']}")
+                found = self.api.call("GET", f"/receipts/{entry['id']}")
             except DeviceError as exc:
                 if exc.code != "not_found":
                     raise
                 found = None
             if found is None:
-                self._call("POST", "/receipts/sell-offline", json=entry["body"], completes=True)
+                self.api.call("POST", "/receipts/sell-offline", json=entry["body"], completes=True)
                 self.book.mark_uploaded(entry["id"])
             else:
                 online = found.get("fiscal_code") != entry["fiscal_code"]
                 self.book.mark_uploaded(entry["id"], superseded_by=found.get("fiscal_code") if online else None)
         if self.book.offline and self._tax_service_answers():
-            self._call("POST", "/cash-registers/go-online", completes=True)
+            self.api.call("POST", "/cash-registers/go-online", completes=True)
             self.book.end_session(self.clock())
             try:
                 self._top_up_codes()
@@ -417,33 +374,34 @@ class CheckboxPrinter(FiscalPrinter):
     def _learn_offline_time(self) -> None:
         """The law counts a register's offline hours, whichever device spent them: ask Checkbox's count."""
         now = self.clock()
-        answer = self._call("GET", "/cash-registers/get-offline-time",
-                            params={"from_date": self.book.month_start(now).isoformat(), "to_date": now.isoformat()})
+        since = self.book.month_start(now).isoformat()
+        answer = self.api.call("GET", "/cash-registers/get-offline-time",
+                               params={"from_date": since, "to_date": now.isoformat()})
         self.book.remember_server_month(now, (answer.get("status") or {}).get("total", 0))
 
     def _tax_service_answers(self) -> bool:
-        answer = self._call("POST", "/cash-registers/ping-tax-service")
+        answer = self.api.call("POST", "/cash-registers/ping-tax-service")
         return isinstance(answer, dict) and answer.get("status") == "DONE"
 
     def _top_up_codes(self, *, only_if_low: bool = False) -> None:
         if only_if_low and self.book.codes_left >= self.codes_wanted // 3:
             return
-        self._call("GET", "/cash-registers/ask-offline-codes",
-                   params={"count": self.codes_wanted, "sync": "true"})
-        codes = self._call("GET", "/cash-registers/get-offline-codes",
-                           params={"count": self.codes_wanted})
+        self.api.call("GET", "/cash-registers/ask-offline-codes",
+                       params={"count": self.codes_wanted, "sync": "true"})
+        codes = self.api.call("GET", "/cash-registers/get-offline-codes",
+                               params={"count": self.codes_wanted})
         self.book.add_codes([c["fiscal_code"] for c in codes])
 
     # shifts --------------------------------------------------------------------------------------------------
     def _ensure_shift(self) -> None:
-        found = self._call("GET", "/shifts", params={"statuses": ["CREATED", "OPENING", "OPENED"], "desc": "true",
-                                                     "limit": 1})["results"]
+        found = self.api.call("GET", "/shifts", params={"statuses": ["CREATED", "OPENING", "OPENED"], "desc": "true",
+                                                         "limit": 1})["results"]
         if found:
             shift = found[0]
         else:
             shift_id = str(uuid.uuid4())
             try:
-                self._call("POST", "/shifts", json={"id": shift_id}, completes=True)
+                self.api.call("POST", "/shifts", json={"id": shift_id}, completes=True)
             except Unreachable as exc:
                 if exc.sent:
                     raise DeviceError("shift_not_open", "Checkbox did not confirm opening the shift.",
@@ -451,79 +409,11 @@ class CheckboxPrinter(FiscalPrinter):
                 raise
             shift = {"id": shift_id, "status": "CREATED"}
         if shift["status"] != "OPENED":
-            shift = self._wait(f"/shifts/{shift['id']}", ("OPENED", "CLOSED"), ambiguous=False)
+            shift = self.api.wait(f"/shifts/{shift['id']}", ("OPENED", "CLOSED"), ambiguous=False)
             if shift["status"] != "OPENED":
                 raise DeviceError("shift_not_open", "Checkbox refused to open the shift.",
                                   "Check the cashier's signature key in Checkbox, then retry.")
         self.book.remember(shift_id=shift["id"])
-
-    # requests ------------------------------------------------------------------------------------------------
-    def _sign_in(self) -> None:
-        if self._secrets["pin"]:
-            answer = self._call("POST", "/cashier/signinPinCode", json={"pin_code": self._secrets["pin"]},
-                                auth=False)
-        else:
-            answer = self._call("POST", "/cashier/signin", auth=False,
-                                json={"login": self._secrets["login"], "password": self._secrets["password"]})
-        self._token = answer["access_token"]
-
-    def _wait(self, path: str, final: tuple[str, ...], *, ambiguous: bool) -> dict:
-        deadline = time.monotonic() + self.settle_timeout
-        while True:
-            answer = self._call("GET", path, completes=ambiguous)
-            if answer["status"] in final:
-                return answer
-            if time.monotonic() > deadline:
-                raise DeviceError("busy", "Checkbox has not finished the document yet.",
-                                  "Wait a moment, then retry: the till asks Checkbox what it has first.",
-                                  ambiguous=ambiguous)
-            time.sleep(0.2)
-
-    def _call(self, method: str, path: str, *, json=None, params=None, auth: bool = True,
-              completes: bool = False, _again: bool = True):
-        if self._session is None:
-            self._session = requests.Session()
-        # the licence key goes with every request: several operations demand it, none refuse it
-        headers = {"X-Client-Name": CLIENT_NAME, "X-Client-Version": CLIENT_VERSION, "X-Device-ID": self.device_id,
-                   "X-License-Key": self._secrets["license"]}
-        if auth:
-            if self._token is None:
-                self._sign_in()
-            headers["Authorization"] = f"Bearer {self._token}"
-        url = f"{self.base_url}/api/v1{path}"
-        try:
-            # a short connect timeout: an unreachable Checkbox must cost the till seconds, not the read timeout
-            response = self._session.request(method, url, json=json, params=params, headers=headers,
-                                             timeout=(min(self.timeout, CONNECT_TIMEOUT), self.timeout))
-        except requests.RequestException as exc:
-            sent = not _never_sent(exc)
-            raise Unreachable(f"Checkbox did not answer {method} {path}: {exc.__class__.__name__}.",
-                              sent=sent, completes=completes) from exc
-        if response.status_code in (401, 403) and auth and _again:
-            self._sign_in()
-            return self._call(method, path, json=json, params=params, auth=auth,
-                              completes=completes, _again=False)
-        try:
-            body = response.json() if response.content else {}
-        except ValueError as exc:
-            raise DeviceError("garbled_reply", f"Checkbox's answer to {method} {path} was damaged.",
-                              "Retry: the till asks Checkbox what it has first.", ambiguous=completes) from exc
-        if response.status_code < 300:
-            return body
-        message = body.get("message", "") if isinstance(body, dict) else ""
-        if response.status_code == 404:
-            raise DeviceError("not_found", f"Checkbox does not know {path}.", "Call support.")
-        if response.status_code in (401, 403):
-            raise DeviceError("unauthorised", f"Checkbox refused the till's credentials: {message}",
-                              "Check the licence key and the cashier's PIN or login in the till's environment.")
-        if response.status_code == 422:
-            raise DeviceError("checkbox_rejected", f"Checkbox rejected the request: {message}",
-                              "Call support: the till sent data Checkbox does not accept.")
-        if response.status_code < 500:
-            raise DeviceError("checkbox_refused", f"Checkbox refused: {message}",
-                              "Read Checkbox's reason; correct and retry.")
-        raise DeviceError("checkbox_error", f"Checkbox answered {response.status_code}: {message}",
-                          "Retry in a moment; the till asks Checkbox what it has first.", ambiguous=completes)
 
     def _limit_error(self, allowance: dict) -> DeviceError:
         which = "36 hours in one offline session" if allowance["limit"] == "session" else \
@@ -533,15 +423,6 @@ class CheckboxPrinter(FiscalPrinter):
                             "Restore the internet connection (or call Checkbox support); sell again once "
                             "the till is online.")
         return error
-
-
-def _never_sent(exc: requests.RequestException) -> bool:
-    """True when the connection was never made, so Checkbox cannot have acted."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    text = repr(exc)
-    return isinstance(exc, requests.ConnectionError) and ("NewConnectionError" in text or "Connection refused" in text
-                                                          or "NameResolution" in text)
 
 
 def _no_codes() -> DeviceError:
