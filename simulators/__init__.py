@@ -1,5 +1,2 @@
-"""Emulators of the devices and services the product talks to, for the tests and the demo.
-
-Production code never imports this package: it holds stand-ins that answer like the real thing
-(and check what they are sent), not parts of the product.
-"""
+"""Emulators of what the shop talks to (device emulators, marketplace and PRRO fakes), for tests and the
+demo.  A plain library: it imports nothing of ours, and production code never imports it."""

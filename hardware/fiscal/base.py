@@ -58,6 +58,7 @@ class FiscalLine:
     discount: int = 0
     weighed: bool = False
     unit: str | None = None
+    code: str | None = None  # the product's code (SKU) where the device records one (Checkbox)
 
     def __post_init__(self):
         if self.vat not in VAT_LETTERS or len(self.vat) != 1:
@@ -106,6 +107,9 @@ class FiscalReceipt:
     currency: str = "PLN"
     cashier: str | None = None
     discount: int = 0
+    # a return receipt (Checkbox RETURN) and the sale it refers to, where the device records returns
+    is_return: bool = False
+    related_reference: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "lines", tuple(self.lines))
@@ -212,6 +216,8 @@ class FiscalPrinter(Device):
 
     kind = "fiscal_printer"
     fiscal = True
+    #: True where a return is fiscalised as a receipt of its own (Ukraine's PRRO); elsewhere it is not fiscal
+    records_returns = False
     #: how many times a receipt is sent when the device says it did not complete it
     max_attempts = 2
 
@@ -323,6 +329,11 @@ class FiscalPrinter(Device):
 
     def read_vat_rates(self) -> dict[str, int | None]:
         raise NotImplementedError
+
+    def offline_allowance(self) -> dict | None:
+        """For a device that may fiscalise offline within legal limits (Ukraine's PRRO): its state
+        (online | offline | warning | refused) and the hours used and left; None elsewhere."""
+        return None
 
     def _checkpoint(self, receipt: FiscalReceipt) -> dict:
         raise NotImplementedError

@@ -3,6 +3,8 @@
 * ``/dev/ttyUSB0?baudrate=9600``, ``socket://10.0.0.5:6666`` → POSNET
 * ``http://10.0.0.6:8888`` (``https://`` too) → Novitus NoviAPI
 * ``nonfiscal://`` → no fiscal device (Czechia)
+* ``checkbox+https://api.checkbox.ua?license=env:NAME&pin=env:NAME`` → Checkbox, the Ukrainian cloud PRRO
+  (secrets from the environment: see ``checkbox.driver``)
 * ``emulator://posnet?memory=/path/fm.json[&transport=tcp]`` and
   ``emulator://noviapi?memory=/path/fm.json`` → an emulator started in this
   process, owned by the returned printer (stopped by ``close()``)
@@ -24,7 +26,10 @@ def open_fiscal_printer(url: str, journal: AttemptJournal | None = None, **optio
     address = parse_device_url(url)
     if address.scheme == "emulator":
         return _open_emulator(address, journal, **options)
-    if address.scheme in ("serial", "socket"):
+    if address.scheme in ("checkbox+https", "checkbox+http"):
+        from .checkbox import CheckboxPrinter
+        printer = CheckboxPrinter(url, journal, **options)
+    elif address.scheme in ("serial", "socket"):
         from .posnet.driver import PosnetPrinter
         printer = PosnetPrinter(url, journal, **options)
     elif address.scheme in ("http", "https"):

@@ -113,6 +113,8 @@ def layout_receipt(document: dict, *, profile=None, columns: int | None = None,
         job.qr(code)
     for footer_line in document.get("footer") or []:
         job.text(footer_line, align="center")
+    if document.get("fiscal_qr"):  # the tax authority's check link (Ukraine's PRRO receipts carry it)
+        job.qr(document["fiscal_qr"])
     if not fiscal:
         non_fiscal_marker(job, language)
     if cut:

@@ -12,6 +12,7 @@ from hardware.device import DeviceError
 from hardware.receipt_printer import layout_receipt, render_png
 from pos.devices import services
 from pos.devices.documents import figures_rows, receipt_document, slip_document, slip_labels
+from pos.devices.wiring import allowance_notice
 from pos.http import BEARER, database, run, settings, till_for
 from pos.problems import ApiProblem
 from pos.schemas import Approval, Strict
@@ -136,6 +137,9 @@ def list_devices():
     for item in items:
         if item["name"] == "fiscal":
             item["waiting"] = len(waiting)  # every sale the printer has not confirmed, stuck ones too
+        notice = allowance_notice(item.get("offline"))
+        if notice is not None:
+            item["offline_notice"] = notice
     return json_response({"terminal": till.terminal.code, "items": items, "fiscal_queue": queued,
                           "fiscal_waiting": len(waiting), "fiscal_oldest": waiting[0] if waiting else None})
 
@@ -171,6 +175,66 @@ def resolve_fiscal(path: SalePath, body: ResolveIn):
     return run(work)
 
 
+class ReturnPath(BaseModel):
+    return_id: uuid.UUID
+
+
+class ReturnFiscalOut(BaseModel):
+    fiscal_status: str
+    fiscal_number: str | None
+    check_url: str | None
+    device_fault: Fault | None = None
+
+
+@api.post("/returns/<return_id>/fiscal/retry", responses={200: ReturnFiscalOut})
+def retry_return_fiscal(path: ReturnPath):
+    """Send a return to the PRRO (Ukraine) again as its RETURN receipt; what an earlier attempt left unknown is
+    asked of the PRRO first, so it is never fiscalised twice."""
+    from pos.devices.prro import fiscalise_return, return_fiscal_state
+    from pos.returns.models import Return
+    from pos.returns.services import return_json
+
+    till = current_till()
+    with database().unit_of_work(read_only=True) as uow:
+        returned = uow.session.get(Return, path.return_id)
+        if returned is None or returned.location_id != till.location.id:
+            raise ApiProblem(404, "unknown-return", f"return_id: no return {path.return_id}", field="return_id")
+        body = return_json(returned, till.location.code, till.terminal.code)
+        terminal_id = returned.terminal_id
+    state = return_fiscal_state(database(), path.return_id)
+    if state["fiscal_status"] != "confirmed":
+        state = fiscalise_return(database(), hub().station_for(terminal_id), body, terminal_id)
+    return json_response(state)
+
+
+class OfflineOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    state: str = Field(description="online | offline | warning (near a legal offline limit) | refused (at it)")
+    receipts_waiting: int
+    offline_notice: dict | None = None
+
+
+@api.post("/devices/fiscal/offline/send", responses={200: OfflineOut})
+def send_offline_receipts():
+    """Ukraine's PRRO: send what was fiscalised offline now (each receipt once: Checkbox is asked first) and go
+    back online if Checkbox and the tax service answer.  Sales do this by themselves; this is for a quiet till."""
+    from hardware.device import DeviceError
+
+    till = current_till()
+    station = hub().station(till.terminal)
+    with station.lock:
+        try:
+            printer = station.device("fiscal", force=True)
+        except DeviceError as error:
+            raise ApiProblem(503, "fiscal-device-unavailable", f"fiscal: {error.message} {error.action}",
+                             field="fiscal") from None
+        if printer is None or not hasattr(printer, "sync_offline"):
+            raise ApiProblem(409, "no-offline-fiscal-device", "fiscal: this till's fiscal device has no offline mode",
+                             field="fiscal")
+        allowance = printer.sync_offline()
+    return json_response({**allowance, "offline_notice": allowance_notice(allowance)})
+
+
 @api.post("/sales/<sale_id>/receipt/reprint", responses={201: PrintOut})
 def reprint(path: SalePath):
     """Print the receipt again: the original if it never came out, else a copy (never a fiscal receipt)."""
@@ -193,7 +257,8 @@ def receipt_picture(path: SalePath):
         picture = render_png(job.data, job.profile or None, job.columns)
     elif not sale.terminal.printer_url:
         document = receipt_document(sale.document, location=sale.location, cashier_name=sale.cashier_name,
-                                    language=sale.terminal.language or "en", timezone=hub().timezone)
+                                    language=sale.terminal.language or "en", timezone=hub().timezone,
+                                    fiscal_details=services.fiscal_details(database(), path.sale_id))
         picture = render_png(layout_receipt(document, profile="TM-T88V"), "TM-T88V")
     else:
         raise ApiProblem(404, "receipt-not-printed",

@@ -12,6 +12,8 @@ from hardware.fiscal import FiscalLine, FiscalReceipt, Payment
 COPY_WORDS = {"pl": "KOPIA", "cs": "KOPIE", "uk": "КОПІЯ", "en": "COPY"}
 PENDING_WORDS = {"pl": "Paragon fiskalny w kolejce", "cs": "Fiskální doklad ve frontě",
                  "uk": "Фіскальний чек у черзі", "en": "Fiscal receipt queued"}
+# a PRRO receipt fiscalised offline says so (its fiscal code is one reserved for offline use)
+OFFLINE_WORDS = {"pl": "OFFLINE", "cs": "OFFLINE", "uk": "ОФЛАЙН", "en": "OFFLINE"}
 FISCAL_NUMBER_WORDS = {"pl": "Nr paragonu fiskalnego", "cs": "Fiskální číslo", "uk": "Фіскальний номер",
                        "en": "Fiscal receipt no."}
 
@@ -28,12 +30,18 @@ def store_block(location) -> dict:
 
 
 def receipt_document(sale: dict, *, location, cashier_name: str, language: str, timezone: str,
-                     copy: bool = False) -> dict:
-    """The receipt printer's document (format: hardware/receipt_printer/layout.py)."""
+                     copy: bool = False, fiscal_details: dict | None = None) -> dict:
+    """The receipt printer's document (format: hardware/receipt_printer/layout.py).
+
+    ``fiscal_details``: what the fiscal device reported beyond the number (a PRRO's check link for the QR
+    code the tax service verifies, whether it was fiscalised offline)."""
     fiscal = sale.get("fiscal_status") == "confirmed" and not copy
+    fiscal_details = fiscal_details or {}
     footer = []
     if sale.get("fiscal_number"):
         footer.append(f"{FISCAL_NUMBER_WORDS.get(language, FISCAL_NUMBER_WORDS['en'])}: {sale['fiscal_number']}")
+        if fiscal_details.get("offline"):
+            footer.append(OFFLINE_WORDS.get(language, OFFLINE_WORDS["en"]))
     elif sale.get("fiscal_status") in ("pending", "sending", "failed"):
         footer.append(PENDING_WORDS.get(language, PENDING_WORDS["en"]))
     if copy:
@@ -59,6 +67,7 @@ def receipt_document(sale: dict, *, location, cashier_name: str, language: str, 
                      for p in sale["payments"]],
         "change": sale["change"],
         "footer": footer,
+        "fiscal_qr": fiscal_details.get("check_url") if sale.get("fiscal_number") else None,
     }
 
 
@@ -90,7 +99,7 @@ def _fiscal_line(line: dict) -> FiscalLine:
     weighed = line["unit"] == "kg"
     candidate = dict(name=line["name"], quantity=line["quantity"], unit_price=line["unit_price"],
                      vat=line["vat_group"], amount=line["amount"], discount=line["discount"], weighed=weighed,
-                     unit="kg" if weighed else None)
+                     unit="kg" if weighed else None, code=line.get("sku"))
     quantity, unit_price = line["quantity"], line["unit_price"]
     gross = (quantity * unit_price + 500) // 1000 if weighed else quantity * unit_price  # as the printer computes
     if gross != line["gross"]:

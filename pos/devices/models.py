@@ -48,3 +48,22 @@ class PrintJob(Base):
     printed: Mapped[bool] = mapped_column(Boolean, default=False)
     error_code: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class FiscalReturnRecord(Base):
+    """A return (or void) on a fiscal device that records returns as receipts of their own (Ukraine's PRRO
+    issues a RETURN receipt); ``state`` is the driver's attempt journal, as in FiscalRecord."""
+
+    __tablename__ = "fiscal_return_record"
+    id: Mapped[uuid.UUID] = mapped_column(Id, primary_key=True, default=new_id)
+    return_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sale_return.id"), unique=True)
+    terminal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terminal.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|confirmed|failed
+    device_receipt_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error_code: Mapped[str] = mapped_column(String(64), default="")
+    last_error_message: Mapped[str] = mapped_column(String(500), default="")
+    last_error_action: Mapped[str] = mapped_column(String(500), default="")
+    state: Mapped[dict] = mapped_column(Json, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)

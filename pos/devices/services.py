@@ -274,12 +274,20 @@ def printed_receipt(db, sale_id) -> PrintJob | None:
                                    .order_by(PrintJob.created_at.desc()).limit(1)).first()
 
 
+def fiscal_details(db, sale_id) -> dict:
+    """What the fiscal device reported for the sale beyond its number (e.g. a PRRO's check link)."""
+    with db.unit_of_work(read_only=True) as uow:
+        state = uow.session.scalar(select(FiscalRecord.state).where(FiscalRecord.sale_id == sale_id))
+    return ((state or {}).get("result") or {}).get("details") or {}
+
+
 def print_receipt(db, station: Station, sale_id, timezone: str, *, force: bool = False) -> tuple[dict | None, str]:
     """The receipt, or a copy (marked COPY and NON-FISCAL) once one has come out.  (fault, kind)."""
     sale = load_sale(db, sale_id)
     copy = printed_receipt(db, sale_id) is not None
     document = receipt_document(sale.document, location=sale.location, cashier_name=sale.cashier_name,
-                                language=sale.terminal.language or "en", timezone=timezone, copy=copy)
+                                language=sale.terminal.language or "en", timezone=timezone, copy=copy,
+                                fiscal_details=fiscal_details(db, sale_id))
     kind = "receipt_copy" if copy else "receipt"
 
     def layout(printer):

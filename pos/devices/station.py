@@ -44,7 +44,21 @@ def resolve_urls(terminal, country: str, device_dir: str) -> dict[str, str]:
             "fiscal": terminal.fiscal_url if terminal.fiscal_url and country != "CZ" else "nonfiscal://"}
     urls["printer"] = _with_default(urls["printer"], "printer", "dir", folder / "printer-jobs")
     urls["fiscal"] = _with_default(urls["fiscal"], None, "memory", folder / "fiscal-memory.json")
+    if urls["fiscal"].startswith("checkbox+") and "state=" not in urls["fiscal"]:
+        # the PRRO's offline book (codes, offline hours) lives beside the till's other device state
+        state = urlencode({"state": str(folder / "checkbox-offline.json")})
+        urls["fiscal"] += ("&" if "?" in urls["fiscal"] else "?") + state
     return urls
+
+
+def shown_url(url: str, device=None) -> str:
+    """The address as a person may see it: a driver masks any secret written into it (a PRRO's licence key)."""
+    if device is not None:
+        return device.url
+    if url.startswith("checkbox+"):
+        from hardware.fiscal.checkbox.client import redact
+        return redact(url)
+    return url
 
 
 def _with_default(url: str, target: str | None, option: str, value: Path) -> str:
@@ -190,7 +204,8 @@ class Station:
                 continue
             device = self.devices.get(name)
             url = self.urls[name]
-            item = {"name": name, "kind": KINDS[name], "url": url, "state": "closed", "error": self.faults.get(name)}
+            item = {"name": name, "kind": KINDS[name], "url": shown_url(url, device), "state": "closed",
+                    "error": self.faults.get(name)}
             if device is not None:
                 item["state"] = device.state.value
                 if device.last_error is not None and item["error"] is None:
@@ -201,6 +216,9 @@ class Station:
                     item["offline_since"] = since.isoformat(timespec="seconds") if since else None
                     if since is not None:
                         item["state"] = "offline"
+                    allowance = device.offline_allowance() if hasattr(device, "offline_allowance") else None
+                    if allowance is not None:  # a PRRO: offline hours used and left under the law's limits
+                        item["offline"] = allowance
                     if self.fiscal_block is not None:
                         item["state"], item["error"] = "blocked", fault(self.fiscal_block)
                 if name == "printer":

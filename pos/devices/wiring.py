@@ -34,6 +34,18 @@ def install(app) -> DeviceHub:
         if request.endpoint == "sales.checkout" and request.view_args:
             check_before_payment(hub, request.view_args.get("basket_id"))
 
+    @app.before_request
+    def _fiscal_limits_before_checkout():
+        if request.endpoint in FISCAL_DOCUMENT_ENDPOINTS:
+            return _refuse_if_fiscal_sales_stopped(hub)
+        return None
+
+    @app.after_request
+    def _fiscalise_return(response):
+        if request.endpoint in ("returns.create_return", "returns.void_sale") and response.status_code == 201:
+            return _hand_over_return(hub, response)
+        return response
+
     @app.after_request
     def _show_scanned_item(response):
         if request.endpoint == "sales.add_line" and response.status_code == 201:
@@ -96,6 +108,70 @@ def _display_basket(hub: DeviceHub, response) -> None:
         log.exception("updating the customer display failed")
 
 
+# what makes a fiscal document: refused before anything is written once a PRRO's offline limit is reached
+FISCAL_DOCUMENT_ENDPOINTS = ("sales.checkout", "returns.create_return", "returns.void_sale")
+
+
+def _hand_over_return(hub: DeviceHub, response: Response) -> Response:
+    """A committed return on a PRRO: its own RETURN receipt (the answer gains ``fiscal``; the return stands)."""
+    from pos.devices.api import current_till
+    from pos.devices.prro import fiscalise_return, records_returns
+
+    body = response.get_json()
+    try:
+        till = current_till()
+        station = hub.station(till.terminal)
+        if not records_returns(station):
+            return response
+        body["fiscal"] = fiscalise_return(hub.db, station, body, till.terminal.id)
+    except Exception:  # the refund is committed; a driver bug must not turn it into an error page
+        log.exception("fiscalising return %s failed", body.get("id"))
+        body["fiscal"] = {"fiscal_status": "pending", "fiscal_number": None, "check_url": None,
+                          "device_fault": {"code": "device_software", "message": "The till could not reach the PRRO.",
+                                           "action": "Retry the return's fiscal receipt; call support if it repeats."}}
+    return Response(json.dumps(body), status=response.status_code, mimetype="application/json")
+
+
+def allowance_notice(allowance: dict | None) -> dict | None:
+    """The cashier's words for a PRRO near or at its offline limit (None when there is nothing to say)."""
+    from flask_babel import gettext
+
+    if not allowance or allowance["state"] not in ("warning", "refused"):
+        return None
+    if allowance["state"] == "refused":
+        if allowance["limit"] == "month":
+            message = gettext("The till has used the 168 offline hours the law allows this calendar month. "
+                              "Fiscal sales are stopped: restore the internet connection, then sell again.")
+        else:
+            message = gettext("The till has been offline for 36 hours, the law's limit for one offline session. "
+                              "Fiscal sales are stopped: restore the internet connection, then sell again.")
+    else:
+        left = allowance["month_hours_left" if allowance["limit"] == "month" else "session_hours_left"]
+        message = gettext("The till is offline: %(hours)s h left before the law's offline limit stops fiscal "
+                          "sales. Restore the internet connection soon.", hours=f"{left:g}")
+    return {"state": allowance["state"], "limit": allowance["limit"], "message": message}
+
+
+def _refuse_if_fiscal_sales_stopped(hub: DeviceHub):
+    from flask_babel import gettext
+
+    from pos.devices.api import current_till
+    from pos.devices.prro import FiscalSalesStopped, check_before_sale
+    from pos.problems import ApiProblem, problem_response
+
+    try:
+        station = hub.station(current_till().terminal)
+    except Exception:  # not logged in or no till: the view answers that itself
+        return None
+    try:
+        check_before_sale(station)
+    except FiscalSalesStopped as stopped:
+        notice = allowance_notice(stopped.allowance)
+        return problem_response(ApiProblem(409, "fiscal-sales-stopped", notice["message"],
+                                           title=gettext("Fiscal sales stopped"), offline=stopped.allowance))
+    return None
+
+
 def hand_over_sale(response: Response) -> Response:
     """The checkout view's answer, after its transaction committed: fiscalise, print, drawer, display.
 
@@ -110,6 +186,11 @@ def hand_over_sale(response: Response) -> Response:
 
         station = hub.station_for(_terminal_id(hub, uuid.UUID(sale["id"])))
         sale = after_checkout(hub.db, station, sale, hub.timezone)
+        from pos.devices.prro import fiscal_allowance
+
+        notice = allowance_notice(fiscal_allowance(station))
+        if notice is not None:
+            sale["fiscal_warning"] = notice
     except Exception:  # a driver bug must not turn a paid sale into an error page
         log.exception("devices after checkout of sale %s failed", sale.get("id"))
         sale["device_fault"] = {"code": "device_software", "message": "The till could not reach its devices.",

@@ -1,6 +1,7 @@
 """A real store node on a loopback port and Debian's headless Chromium driving the cashier's page."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -71,13 +72,22 @@ def live_store(sqlite_template, tmp_path, pin_hashes):
     # Playwright's keys can arrive tens of milliseconds apart on a busy CI machine; a real scanner's never do.
     app = make_test_app(f"sqlite:///{path}", tmp_path, POS_SCAN_GAP_MS=SCAN_GAP_MS)
     seed_store(app, pin_hashes)
+    with serving(app) as store:
+        yield store
+
+
+@contextlib.contextmanager
+def serving(app):
+    """The app served on a loopback port for as long as the block runs; its database is let go after."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-store", daemon=True)
     thread.start()
-    yield LiveStore(f"http://127.0.0.1:{server.server_port}", app)
-    server.shutdown()
-    thread.join()
-    app.extensions["pos.db"].dispose()
+    try:
+        yield LiveStore(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        thread.join()
+        app.extensions["pos.db"].dispose()
 
 
 @pytest.fixture

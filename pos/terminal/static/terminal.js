@@ -661,7 +661,8 @@
     state.sale = sale;
     setBasket(null);
     clearError();
-    say(fill(T.paid, { number: sale.receipt_number }));
+    say(fill(T.paid, { number: sale.receipt_number }) + (sale.fiscal_warning ? " " + sale.fiscal_warning.message : ""));
+    if (sale.fiscal_warning) refreshStatus();
     // The sale is paid and kept whatever a device did; a fault says what the cashier must do next.
     if (sale.device_fault) {
       showFault(sale, sale.device_faults || { other: sale.device_fault });
@@ -794,12 +795,15 @@
       const faulty = (data.items || []).filter((item) => item.error);
       element.classList.toggle("fault", faulty.length > 0);
       element.dataset.fault = faulty.length ? faulty[0].error.code : "";
+      // a PRRO near or at the law's offline limit (Ukraine) says so before it stops fiscal sales
+      const notice = (data.items || []).map((item) => item.offline_notice).find(Boolean);
+      element.classList.toggle("warn", Boolean(notice) && !faulty.length);
       element.textContent = faulty.length
         ? `${T.devices}: ` + faulty.map((item) => {
           const text = faultText(item.error);
           return `${deviceName(item.name)}: ${text.message} ${T.what_to_do}: ${text.action}`;
         }).join(" · ")
-        : `${T.devices}: ${summary(data)}`;
+        : notice ? `${T.devices}: ${notice.message}` : `${T.devices}: ${summary(data)}`;
       // a sale the fiscal printer has not taken can be resolved from here too, long after it was paid
       const oldest = data.fiscal_oldest;
       state.stuck = oldest && oldest.last_error ? oldest : null;
