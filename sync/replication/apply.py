@@ -1,6 +1,7 @@
 """HQ side: apply one pushed batch from one store, in one transaction, each store change exactly once.
 
-Exactly once rests on two keys: ``applied_change`` (store, seq) says which changes of this store are in,
+Exactly once rests on two keys: ``applied_change`` (store, change id) says which changes of this store are in
+(never a seq: a store restored from a backup hands out the same seqs again for new changes),
 and the facts keep their natural ids (sale id, return id, Z report per terminal).  The store's contact row
 is locked first, so two pushes from the same store (a worker and an operator's `flask sync once`) take
 turns instead of both applying the same batch."""
@@ -22,7 +23,8 @@ from sync.replication.references import References, as_uuid
 # Facts are applied in this order within a batch: what a sale points at comes first, what closes a shift last.
 ORDER = ("customer", "sale", "return", "stock_movement", "stock_document", "shift", "day_report")
 OWNED_BY_STORE = ("sale", "return", "shift", "day_report")
-APPLIED = (AppliedChange.__table__, ("location_id", "seq", "entity", "entity_id", "applied_at"))
+APPLIED = (AppliedChange.__table__, ("location_id", "change_id", "seq", "epoch_id", "entity", "entity_id",
+                                     "applied_at"))
 
 
 class BatchRefused(Exception):
@@ -41,7 +43,7 @@ def lock_contact(session, location) -> StoreContact:
     return contact
 
 
-def apply_batch(session, location, changes: list[dict]) -> dict:
+def apply_batch(session, location, changes: list[dict], epoch_id=None) -> dict:
     contact = lock_contact(session, location)
     for change in changes:
         store = change["payload"].get("store")
@@ -49,12 +51,13 @@ def apply_batch(session, location, changes: list[dict]) -> dict:
             raise BatchRefused(403, "other-store", f"changes[seq={change['seq']}]: belongs to store {store}, "
                                                    f"this token is {location.code}'s")
     seqs = [change["seq"] for change in changes]
-    done = set(session.scalars(select(AppliedChange.seq).where(AppliedChange.location_id == location.id,
-                                                               bulk.among(session, AppliedChange.seq, seqs))))
+    ids = [change["id"] for change in changes]
+    done = set(session.scalars(select(AppliedChange.change_id).where(
+        AppliedChange.location_id == location.id, bulk.among(session, AppliedChange.change_id, ids))))
     fresh, seen = [], set(done)
     for index, change in enumerate(changes):
-        if change["seq"] not in seen:
-            seen.add(change["seq"])
+        if change["id"] not in seen:
+            seen.add(change["id"])
             fresh.append(change)
             if check := CHECKS.get(change["entity"]):
                 check(change["payload"], f"changes[{index}].payload")
@@ -79,10 +82,11 @@ def apply_batch(session, location, changes: list[dict]) -> dict:
             for change in group:
                 handler(session, refs, change["payload"])
     now = utcnow()
-    bulk.write(session, *APPLIED, [(location.id, c["seq"], c["entity"], c["entity_id"][:36], now) for c in fresh])
+    bulk.write(session, *APPLIED, [(location.id, c["id"], c["seq"], epoch_id, c["entity"], c["entity_id"][:36], now)
+                                   for c in fresh])
     contact.applied_through = max(contact.applied_through or 0, max(seqs, default=0))
     contact.changes_applied = (contact.changes_applied or 0) + len(fresh)
-    contact.last_push_at = contact.last_seen_at = location.last_heard_at = now
+    contact.last_push_at = contact.last_seen_at = now  # freshness is stamped by the caller (freshness.py)
     return {"through": max(seqs, default=None), "received": len(changes), "applied": len(fresh),
             "duplicates": len(changes) - len(fresh), "ignored_entities": ignored}
 

@@ -1,12 +1,14 @@
 """HQ's sync endpoints, for store tokens only: push a batch of the store's feed, read HQ's feed."""
 from __future__ import annotations
 
+import uuid
+
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select, text
 
 from pos.db import utcnow
-from pos.feed.models import Change
+from pos.feed.models import Change, legacy_change_id
 from pos.http import BEARER, run
 from pos.problems import ApiProblem
 from pos.schemas import Strict
@@ -15,11 +17,14 @@ from pos.stores.publish import STORE_VISIBLE
 from sync.replication.apply import BatchRefused, apply_batch, lock_contact
 from sync.replication.apply_facts import MissingFact
 from sync.replication.checks import InvalidPayload
+from sync.replication.freshness import stamp_arrival
+from sync.replication.handshake import EpochRefused, check_push_epoch
 
 api = APIBlueprint("sync_hq", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="sync")])
 
 
 class ChangeIn(BaseModel):
+    id: uuid.UUID | None = None  # the change's own id (HQ dedupes on it); stores before ids send none
     seq: int = Field(ge=1)
     entity: str = Field(max_length=32)
     entity_id: str = Field(max_length=64)
@@ -29,6 +34,10 @@ class ChangeIn(BaseModel):
 
 class PushIn(Strict):
     changes: list[ChangeIn] = Field(max_length=5000)
+    epoch: uuid.UUID | None = None  # the store database's life these changes were made in
+    up_to: int | None = Field(default=None, ge=0)  # the store's feed is sent through this seq (empty push)
+    # When the oldest change still waiting at the store after this batch was made; none: nothing waits.
+    waiting_since: AwareDatetime | None = None
 
 
 class ChangesQuery(BaseModel):
@@ -38,22 +47,28 @@ class ChangesQuery(BaseModel):
 
 @api.post("/sync/push", security=BEARER)
 def push(body: PushIn):
-    """Apply a batch of the calling store's changes in one transaction; each (store, seq) once.
+    """Apply a batch of the calling store's changes in one transaction; each change (by its id) once.
+    An empty batch is a store saying it is up to date: it keeps the store fresh for online channels.
     Answers with ``through`` (the highest seq now held at HQ): the store moves its cursor to it."""
     # Validated already; a payload is handed on as parsed rather than copied again by model_dump().
-    changes = [{"seq": c.seq, "entity": c.entity, "entity_id": c.entity_id, "op": c.op, "payload": c.payload}
-               for c in body.changes]
+    changes = [{"id": c.id or legacy_change_id(c.seq, c.entity, c.entity_id), "seq": c.seq, "entity": c.entity,
+                "entity_id": c.entity_id, "op": c.op, "payload": c.payload} for c in body.changes]
 
     def work(session, _):
         location = require_store(session)
         try:
-            return apply_batch(session, location, changes)
+            check_push_epoch(session, location, body.epoch)
+            answer = apply_batch(session, location, changes, epoch_id=body.epoch)
+        except EpochRefused as exc:
+            raise ApiProblem(409, exc.slug, exc.detail, field="epoch") from None
         except BatchRefused as exc:
             raise ApiProblem(exc.status, exc.slug, exc.detail, field="changes") from None
         except InvalidPayload as exc:
             raise ApiProblem(422, "invalid-change", str(exc), field=exc.field) from None
         except MissingFact as exc:
             raise ApiProblem(409, "missing-fact", f"changes: {exc}", field="changes") from None
+        answer["fresh_through"] = stamp_arrival(location, body.waiting_since).isoformat()
+        return answer
     return run(work, auth=False)
 
 
@@ -71,7 +86,8 @@ def changes(query: ChangesQuery):
         rows = session.execute(select(Change.seq, Change.entity, Change.entity_id, Change.op, Change.payload)
                                .where(Change.seq > query.after).order_by(Change.seq).limit(query.limit)).all()
         contact = lock_contact(session, location)
-        contact.last_pull_at = contact.last_seen_at = location.last_heard_at = utcnow()
+        # Seen, not heard: a pull says nothing about what the store sold (see freshness.py).
+        contact.last_pull_at = contact.last_seen_at = utcnow()
         return {"changes": [{"seq": r.seq, "entity": r.entity, "entity_id": r.entity_id, "op": r.op,
                              "payload": r.payload} for r in rows if r.entity in STORE_VISIBLE],
                 "next": rows[-1].seq if rows else query.after, "more": len(rows) == query.limit}
