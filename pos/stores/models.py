@@ -92,7 +92,8 @@ class StoreEpoch(Base):
     reason: Mapped[str] = mapped_column(String(16))  # created | restored | upgraded
     started_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
-    # What HQ held for the store when this epoch was confirmed (the store continues above it).
+    # At the store: HQ's highest seq for it when this epoch was confirmed (the feed continues above it).
+    # At HQ: the highest seq received in this epoch (a lower unknown change means the database went back).
     hq_seq: Mapped[int] = mapped_column(Quantity, default=0)
     offline_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
     offline_manager_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cashier.id"), nullable=True)

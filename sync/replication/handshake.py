@@ -17,6 +17,7 @@ from pos.sales.models import Sale
 from pos.shifts.models import DayReport
 from pos.stores import epochs
 from pos.stores.models import AppliedChange, StoreEpoch, Terminal
+from sync.replication.bulk import among
 
 HELLO = "hello"
 
@@ -30,7 +31,8 @@ class EpochRefused(Exception):
 # ---- HQ ------------------------------------------------------------------------------------------------
 
 def introduce(session, location, epoch_id: uuid.UUID, reason: str) -> dict:
-    """HQ: record the store's epoch and tell it what HQ holds, so it continues above."""
+    """HQ: record the store's epoch and tell it what HQ holds, so it continues above.  (At HQ an epoch's
+    ``hq_seq`` is the highest seq received in it.)"""
     epoch = session.get(StoreEpoch, epoch_id)
     now = utcnow()
     if epoch is None:
@@ -60,6 +62,26 @@ def check_push_epoch(session, location, epoch_id: uuid.UUID | None) -> None:
                                             f"say hello (POST /api/v1/sync/hello) first")
 
 
+def check_not_rewound(session, location, epoch_id: uuid.UUID | None, changes: list[dict]) -> None:
+    """HQ: within one epoch seqs only grow.  A change HQ does not know, at a seq this epoch has used already,
+    means the store's database went back (restored without `flask store restore-check`): refused (409)
+    before anything is applied, so the store starts a new epoch and learns HQ's marks before it goes on.
+    The caller holds the store's contact lock."""
+    if epoch_id is None or not changes:
+        return
+    epoch = session.get(StoreEpoch, epoch_id)
+    older = {change["id"]: change["seq"] for change in changes if change["seq"] <= epoch.hq_seq}
+    if older:
+        known = set(session.scalars(select(AppliedChange.change_id).where(
+            AppliedChange.location_id == location.id, among(session, AppliedChange.change_id, list(older)))))
+        unknown = sorted(seq for change_id, seq in older.items() if change_id not in known)
+        if unknown:
+            raise EpochRefused("store-rewound", f"changes: seq {unknown[0]} of epoch {epoch_id} was used before "
+                                                f"for another change; the store's database went back (restored?) "
+                                                f"and must start a new epoch")
+    epoch.hq_seq = max(epoch.hq_seq, max(change["seq"] for change in changes))
+
+
 # ---- store ---------------------------------------------------------------------------------------------
 
 def greet(db, client, again: bool = False) -> str | None:
@@ -81,11 +103,24 @@ def greet(db, client, again: bool = False) -> str | None:
             f"feed continues after {marks['seq']}")
 
 
-def epoch_unknown(exc) -> bool:
-    """HQ refused a push for an epoch it was never introduced to."""
+def refused_epoch(exc) -> str | None:
+    """Why HQ refused a push for its epoch: ``epoch-unknown`` (never introduced), ``store-rewound`` (this
+    database went back), else None."""
     body = getattr(exc, "body", None)
-    return getattr(exc, "status", None) == 409 and isinstance(body, dict) and \
-        str(body.get("type", "")).endswith("/epoch-unknown")
+    if getattr(exc, "status", None) != 409 or not isinstance(body, dict):
+        return None
+    slug = str(body.get("type", "")).rsplit("/", 1)[-1]
+    return slug if slug in ("epoch-unknown", "store-rewound") else None
+
+
+def start_again(db, client, why: str) -> str | None:
+    """Store: HQ refused our epoch.  Unknown to HQ: introduce it again.  Rewound: this database is a restored
+    copy nobody announced; a new epoch starts (the tills stop until HQ has answered) and HQ is told at once."""
+    if why == "store-rewound":
+        with db.unit_of_work() as uow:
+            epochs.start_epoch(uow.session, "restored")
+            uow.commit()
+    return greet(db, client, again=True)
 
 
 def current_epoch_id(db) -> uuid.UUID | None:

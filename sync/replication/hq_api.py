@@ -18,7 +18,7 @@ from sync.replication.apply import BatchRefused, apply_batch, lock_contact
 from sync.replication.apply_facts import MissingFact
 from sync.replication.checks import InvalidPayload
 from sync.replication.freshness import stamp_arrival
-from sync.replication.handshake import EpochRefused, check_push_epoch
+from sync.replication.handshake import EpochRefused, check_not_rewound, check_push_epoch
 
 api = APIBlueprint("sync_hq", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="sync")])
 
@@ -58,6 +58,8 @@ def push(body: PushIn):
         location = require_store(session)
         try:
             check_push_epoch(session, location, body.epoch)
+            lock_contact(session, location)  # one push of a store at a time, from the epoch check on
+            check_not_rewound(session, location, body.epoch, changes)
             answer = apply_batch(session, location, changes, epoch_id=body.epoch)
         except EpochRefused as exc:
             raise ApiProblem(409, exc.slug, exc.detail, field="epoch") from None

@@ -26,7 +26,7 @@ from pos.returns.models import Return
 from pos.shifts.models import DayReport, Shift
 from sync.replication import state
 from sync.replication.client import HqClient, HqRefused, HqUnreachable
-from sync.replication.handshake import current_epoch_id, epoch_unknown, greet
+from sync.replication.handshake import current_epoch_id, greet, refused_epoch, start_again
 
 CURSOR = "push"
 # Feed payloads describe facts for people; HQ also needs the ids a few of them leave out.
@@ -160,9 +160,9 @@ def push(app, client: HqClient | None = None) -> str:
                 applied += answer.get("applied", 0)
                 duplicates += answer.get("duplicates", 0)
         except (HqUnreachable, HqRefused) as exc:
-            if epoch_unknown(exc):
-                try:  # introduce the epoch again; the next round sends the batch
-                    greeting = greet(db, client, again=True) or greeting
+            if why := refused_epoch(exc):
+                try:  # introduce the (new) epoch; the next round sends the batch
+                    greeting = start_again(db, client, why) or greeting
                 except (HqUnreachable, HqRefused) as again:
                     exc = again
             next_try = backoff.failed(CURSOR)

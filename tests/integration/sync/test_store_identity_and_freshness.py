@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
@@ -54,7 +55,7 @@ def test_a_store_set_up_by_commands_restored_from_a_backup_loses_and_repeats_not
     made = sell(node, 2)
     assert "2 change(s) sent, 2 newly applied" in chain.sync_once("R1").stdout
     backup = database.with_name("R1-backup.sqlite3")
-    with sqlite3.connect(database) as source, sqlite3.connect(backup) as copy:
+    with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(backup)) as copy:
         source.backup(copy)  # the operator's nightly backup, taken while the store runs
     made += sell(node, 3)
     assert "3 change(s) sent, 3 newly applied" in chain.sync_once("R1").stdout
