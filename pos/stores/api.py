@@ -41,6 +41,7 @@ def list_stores():
             "last_seen_at": _iso(contact.last_seen_at) if contact else None,
             "last_push_at": _iso(contact.last_push_at) if contact else None,
             "last_pull_at": _iso(contact.last_pull_at) if contact else None,
+            "fresh_through": _iso(location.last_heard_at),  # what online channels go by: pushes that arrived
             "applied_through": contact.applied_through if contact else 0,
             "changes_applied": contact.changes_applied if contact else 0,
         } for location, contact, active in rows]}

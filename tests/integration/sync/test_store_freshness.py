@@ -44,6 +44,10 @@ def test_a_push_marks_the_store_as_heard_from_and_a_pull_does_not(hq):
     pulled = client.get("/api/v1/sync/changes?after=0&limit=10", headers=headers)
     assert pulled.status_code == 200, pulled.get_json()
     assert heard(app, "S9") == first
+    boss = client.post("/api/v1/auth/login", json={"login": "boss", "pin": "9999", "terminal": "T1"}).get_json()
+    listed = client.get("/api/v1/stores", headers={"Authorization": f"Bearer {boss['token']}"}).get_json()["stores"]
+    s9 = next(store for store in listed if store["code"] == "S9")
+    assert s9["fresh_through"] == first.isoformat() and s9["last_pull_at"] > s9["last_push_at"]
     refused = client.post("/api/v1/sync/push", json={"changes": []}, headers={"Authorization": "Bearer wrong"})
     assert refused.status_code == 401
 
