@@ -87,14 +87,20 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from sync.cli import sync_cli
     app.cli.add_command(sync_cli)
     from pos.stores.cli import stores_cli
+    from pos.stores.setup_cli import store_cli
+    from pos.staff.cli import staff_cli
     app.cli.add_command(stores_cli)
+    app.cli.add_command(store_cli)
+    app.cli.add_command(staff_cli)
     # Replication endpoints: HQ applies what stores push; every node reports its own sync state.
+    from sync.replication.hello_api import api as sync_hello_api
     from sync.replication.hq_api import api as sync_hq_api
     from sync.replication.status_api import api as sync_status_api
     from sync.quarantine.api import api as quarantine_api
     from sync.quarantine.cli import quarantine_cli
     if app.config["POS_ROLE"] == "hq":
         app.register_api(sync_hq_api)
+        app.register_api(sync_hello_api)
         app.register_api(quarantine_api)  # refused store changes: list, show, replay, discard
     app.cli.add_command(quarantine_cli)
     app.register_api(sync_status_api)

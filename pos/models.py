@@ -1,6 +1,7 @@
 """Every area's models, imported together so metadata (and Alembic) sees the whole schema."""
 from pos.db import Base  # noqa: F401
-from pos.stores.models import AppliedChange, Location, StoreContact, StoreToken, SyncCursor, Terminal  # noqa: F401
+from pos.stores.models import (AppliedChange, Location, StoreContact, StoreEpoch, StoreToken, SyncCursor,  # noqa: F401
+                               Terminal)
 from pos.staff.models import AuditEntry, AuthToken, Cashier  # noqa: F401
 from pos.catalogue.models import Barcode, Product  # noqa: F401
 from pos.customers.models import Customer, CustomerEvent, CustomerMerge  # noqa: F401

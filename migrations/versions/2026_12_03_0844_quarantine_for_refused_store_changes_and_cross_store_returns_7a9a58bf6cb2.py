@@ -28,6 +28,7 @@ def upgrade() -> None:
     op.create_table('quarantined_change',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('location_id', sa.Uuid(), nullable=False),
+    sa.Column('change_id', sa.Uuid(), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('entity', sa.String(length=32), nullable=False),
     sa.Column('entity_id', sa.String(length=64), nullable=False),
@@ -43,7 +44,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_quarantined_change_location_id_location')),
     sa.ForeignKeyConstraint(['resolved_by'], ['cashier.id'], name=op.f('fk_quarantined_change_resolved_by_cashier')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quarantined_change')),
-    sa.UniqueConstraint('location_id', 'seq', name=op.f('uq_quarantined_change_location_id_seq'))
+    sa.UniqueConstraint('location_id', 'change_id', name=op.f('uq_quarantined_change_location_id_change_id'))
     )
     with op.batch_alter_table('quarantined_change', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quarantined_change_location_id'), ['location_id'], unique=False)

@@ -3,6 +3,7 @@ from sqlalchemy import text
 
 from pos.db import fast_insert, utcnow
 from pos.feed.models import Change
+from pos.ids import new_id
 
 # Readers follow the feed by seq.  On PostgreSQL a transaction that took a lower seq could commit after
 # a higher one had been read, and a cursor would step over it for ever; holding this lock from the
@@ -14,5 +15,5 @@ def record_change(session, entity: str, entity_id, payload: dict, op: str = "cre
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(_FEED_LOCK)
-    fast_insert(connection, Change.__table__, [{"entity": entity, "entity_id": str(entity_id), "op": op,
+    fast_insert(connection, Change.__table__, [{"id": new_id(), "entity": entity, "entity_id": str(entity_id), "op": op,
                                                 "payload": payload, "created_at": utcnow()}])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 
 from pos.devices import weighing
@@ -8,6 +9,8 @@ from pos.devices.wiring import hand_over_sale
 from pos.http import BEARER, run
 from pos.problems import ApiProblem
 from pos.sales import baskets, services
+from pos.stores.api import not_selling_yet
+from pos.stores.epochs import SellingNotAllowedYet, check_may_sell
 from pos.sales.schemas import (AddLine, BasketList, BasketOut, BasketPath, ChangeQuantity, CheckoutIn, Discount,
                                LinePath, NewBasket, SaleOut, SalePath)
 from pos.schemas import IdempotencyHeader
@@ -110,7 +113,14 @@ def cancel(path: BasketPath):
 @api.post("/baskets/<basket_id>/checkout", responses={201: SaleOut, 200: SaleOut})
 def checkout(path: BasketPath, body: CheckoutIn, header: IdempotencyHeader):
     """Pay and close the basket.  The same Idempotency-Key returns the first sale (200) instead of a second."""
+    store = current_app.config["POS_ROLE"] == "store"
+
     def work(session, till):
+        if store:
+            try:
+                check_may_sell(session)
+            except SellingNotAllowedYet:
+                raise not_selling_yet() from None
         sale, created = services.checkout(session, till, path.basket_id, body.payments, body.customer_id,
                                           header.idempotency_key, body.home_delivery, body.approval)
         return sale, 201 if created else 200

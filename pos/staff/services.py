@@ -135,3 +135,17 @@ def approve(session, approval, policy: PinPolicy, *, action: str, cashier, termi
     session.add(AuditEntry(action=action, manager_id=manager.id, cashier_id=cashier.id if cashier else None,
                            terminal_id=terminal.id if terminal else None, subject=subject, details=details))
     return manager
+
+
+def save_cashier(session, login_name: str, name: str, role: str, pin: str) -> tuple[Cashier, bool]:
+    """Add a cashier or change one's name, role and PIN (kept only as an argon2 hash); (cashier, created)."""
+    cashier = session.scalars(select(Cashier).where(Cashier.login == login_name)).one_or_none()
+    created = cashier is None
+    if created:
+        cashier = Cashier(login=login_name, name=name, role=role, pin_hash=hash_pin(pin), failed_pins=0)
+        session.add(cashier)
+    else:
+        cashier.name, cashier.role, cashier.pin_hash = name, role, hash_pin(pin)
+        cashier.failed_pins, cashier.locked_until = 0, None
+    session.flush()
+    return cashier, created

@@ -7,8 +7,7 @@ from sqlalchemy import select, update
 
 from pos.countries import country as country_rules
 from pos.http import database
-from pos.staff.models import Cashier
-from pos.staff.services import hash_pin
+from pos.staff.services import save_cashier
 from pos.stores.auth import issue_token
 from pos.stores.models import Location, StoreContact, StoreToken
 from pos.stores.publish import publish_cashier, publish_snapshot
@@ -105,13 +104,7 @@ def publish_command():
 def cashier_command(login: str, name: str, role: str, pin: str):
     """Add or change a cashier at HQ; every store learns the login, role and PIN (as a hash)."""
     with database().unit_of_work() as uow:
-        cashier = uow.session.scalars(select(Cashier).where(Cashier.login == login)).one_or_none()
-        if cashier is None:
-            cashier = Cashier(login=login, name=name, role=role, pin_hash=hash_pin(pin))
-            uow.session.add(cashier)
-        else:
-            cashier.name, cashier.role, cashier.pin_hash = name, role, hash_pin(pin)
-        uow.session.flush()
+        cashier, _ = save_cashier(uow.session, login, name, role, pin)
         publish_cashier(uow.session, cashier)
         uow.commit()
     click.echo(f"cashier {login} ({role}) saved and published")

@@ -67,15 +67,37 @@ class StoreContact(Base):
 
 
 class AppliedChange(Base):
-    """HQ side: each store change applied once.  The key is the store and its feed seq; the facts the
-    change creates keep their own natural ids too (sale id, receipt number per terminal)."""
+    """HQ side: each store change applied once, known by the change's own id.  A seq is kept for the
+    record only: a store restored from a backup hands out the same seqs again for new changes."""
 
     __tablename__ = "applied_change"
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id"), primary_key=True)
-    seq: Mapped[int] = mapped_column(Quantity, primary_key=True, autoincrement=False)
+    change_id: Mapped[uuid.UUID] = mapped_column(Id, primary_key=True)
+    seq: Mapped[int] = mapped_column(Quantity)
+    epoch_id: Mapped[uuid.UUID | None] = mapped_column(Id, nullable=True)
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(36))
     applied_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class StoreEpoch(Base):
+    """One life of a store's database, new when it is created and on every restore.
+
+    At the store: its own epochs, the newest is current; until HQ has answered for it (``confirmed_at``:
+    receipt numbers and the feed moved above what HQ holds) or a manager allowed selling offline, the
+    tills refuse to sell.  At HQ (``location_id`` set): the epochs each store introduced itself with."""
+
+    __tablename__ = "store_epoch"
+    id: Mapped[uuid.UUID] = mapped_column(Id, primary_key=True, default=new_id)
+    location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("location.id"), nullable=True, index=True)
+    reason: Mapped[str] = mapped_column(String(16))  # created | restored | upgraded
+    started_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    # At the store: HQ's highest seq for it when this epoch was confirmed (the feed continues above it).
+    # At HQ: the highest seq received in this epoch (a lower unknown change means the database went back).
+    hq_seq: Mapped[int] = mapped_column(Quantity, default=0)
+    offline_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    offline_manager_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cashier.id"), nullable=True)
 
 
 class SyncCursor(Base):

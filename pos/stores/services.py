@@ -1,4 +1,4 @@
-"""The node's own store and its terminals, created from configuration."""
+"""The node's own store and its terminals: created from configuration, or by an operator's commands."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -28,3 +28,39 @@ def ensure_terminal(session, location: Location, code: str, **devices) -> Termin
         session.add(terminal)
         session.flush()
     return terminal
+
+
+class StoreExists(Exception):
+    pass
+
+
+class UnknownStore(Exception):
+    pass
+
+
+def create_location(session, code: str, name: str, country: str, kind: str = "store", address: str = "",
+                    tax_id: str = "") -> Location:
+    """A store or warehouse of this node (its currency and language follow the country)."""
+    if session.scalar(select(Location.id).where(Location.code == code)) is not None:
+        raise StoreExists(code)
+    rules = country_rules(country)
+    location = Location(code=code, name=name, kind=kind, country=rules.code, currency=rules.currency,
+                        address=address, tax_id=tax_id)
+    session.add(location)
+    session.flush()
+    return location
+
+
+def add_terminal(session, store_code: str, code: str, language: str | None = None, **devices) -> tuple[Terminal, bool]:
+    """A till at ``store_code``; (terminal, created).  An existing one is left as it is."""
+    location = session.scalars(select(Location).where(Location.code == store_code)).one_or_none()
+    if location is None:
+        raise UnknownStore(store_code)
+    existing = session.scalars(select(Terminal).where(Terminal.location_id == location.id,
+                                                      Terminal.code == code)).one_or_none()
+    if existing is not None:
+        return existing, False
+    terminal = ensure_terminal(session, location, code, **devices)
+    if language:
+        terminal.language = language
+    return terminal, True

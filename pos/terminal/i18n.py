@@ -60,3 +60,29 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
         os.replace(temporary, mo_path)
         written.append(mo_path)
     return written
+
+
+def operator_language():
+    """For `flask …` commands: no request to choose from, so the node's own language (POS_LANGUAGE, else
+    the country's)."""
+    from flask_babel import force_locale
+
+    return force_locale(default_language(current_app.config))
+
+
+def say(message: str, **values) -> None:
+    """Print an operator's message (a gettext msgid) in the node's language."""
+    import click
+    from flask_babel import gettext
+
+    with operator_language():
+        click.echo(gettext(message, **values))
+
+
+def refuse(message: str, **values):
+    """A command's refusal in the node's language (raise it)."""
+    import click
+    from flask_babel import gettext
+
+    with operator_language():
+        return click.ClickException(gettext(message, **values))

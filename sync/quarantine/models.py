@@ -16,13 +16,15 @@ HELD, REPLAYED, DISCARDED = "held", "replayed", "discarded"
 
 class QuarantinedChange(Base):
     """A store change HQ refused, exactly as the store sent it (the store has moved past it).  Held until an
-    operator replays it (as sent or fixed) or discards it; both are audited.  One row per (store, seq):
-    the same change sent again is counted, not held twice."""
+    operator replays it (as sent or fixed) or discards it; both are audited.  One row per (store, change id),
+    never per seq (a store restored from a backup hands seqs out again): the same change sent again is counted,
+    not held twice."""
 
     __tablename__ = "quarantined_change"
-    __table_args__ = (UniqueConstraint("location_id", "seq"),)
+    __table_args__ = (UniqueConstraint("location_id", "change_id"),)
     id: Mapped[uuid.UUID] = mapped_column(Id, primary_key=True, default=new_id)
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id"), index=True)
+    change_id: Mapped[uuid.UUID] = mapped_column(Id)  # the change's own id, as the store made it
     seq: Mapped[int] = mapped_column(Quantity)
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(64))

@@ -34,18 +34,18 @@ class StillRefused(Exception):
         self.refusal = refusal
 
 
-def held_for(session, location, seqs: list[int]) -> dict[int, QuarantinedChange]:
-    """The changes among ``seqs`` this store has in the quarantine already (in whatever status)."""
-    if not seqs:
+def held_for(session, location, change_ids: list) -> dict:
+    """The changes among ``change_ids`` this store has in the quarantine already (in whatever status)."""
+    if not change_ids:
         return {}
-    rows = session.scalars(select(QuarantinedChange).where(QuarantinedChange.location_id == location.id,
-                                                           bulk.among(session, QuarantinedChange.seq, seqs)))
-    return {row.seq: row for row in rows}
+    rows = session.scalars(select(QuarantinedChange).where(
+        QuarantinedChange.location_id == location.id, bulk.among(session, QuarantinedChange.change_id, change_ids)))
+    return {row.change_id: row for row in rows}
 
 
 def hold(session, location, refused: list[tuple]) -> list[dict]:
     """Put refused changes ([(change, Refused)]) in the quarantine; their entries for the push's answer."""
-    rows = [QuarantinedChange(id=uuid.uuid4(), location_id=location.id, seq=change["seq"],
+    rows = [QuarantinedChange(id=uuid.uuid4(), location_id=location.id, change_id=change["id"], seq=change["seq"],
                               entity=_spelled_out(change["entity"], 0)[:32],
                               entity_id=_spelled_out(str(change["entity_id"]), 0)[:64],
                               op=_spelled_out(change.get("op") or "created", 0)[:16],
@@ -137,7 +137,7 @@ def replay(session, item_id, manager, *, payload: dict | None = None, note: str 
     checks as a push.  Refused again: StillRefused, and the caller rolls back (nothing applied)."""
     row, location = get(session, item_id, for_update=True)
     _still_held(row)
-    change = {"seq": row.seq, "entity": row.entity, "entity_id": row.entity_id, "op": row.op,
+    change = {"id": row.change_id, "seq": row.seq, "entity": row.entity, "entity_id": row.entity_id, "op": row.op,
               "payload": row.payload if payload is None else payload}
     refusal = replication.apply_one(session, location, change)
     if refusal is not None:

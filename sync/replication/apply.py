@@ -1,7 +1,8 @@
 """HQ side: apply one pushed batch from one store, in one transaction, each store change exactly once —
 or quarantined, never blocking the rest.
 
-Exactly once rests on two keys: ``applied_change`` (store, seq) says which changes of this store are in,
+Exactly once rests on two keys: ``applied_change`` (store, change id) says which changes of this store are in
+(never a seq: a store restored from a backup hands out the same seqs again for new changes),
 and the facts keep their natural ids (sale id, return id, Z report per terminal).  The store's contact row
 is locked first, so two pushes from the same store (a worker and an operator's `flask sync once`) take
 turns instead of both applying the same batch.
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 
 # Facts are applied in this order within a batch: what a sale points at comes first, what closes a shift last.
 ORDER = ("customer", "sale", "return", "stock_movement", "stock_document", "shift", "day_report")
-APPLIED = (AppliedChange.__table__, ("location_id", "seq", "entity", "entity_id", "applied_at"))
+APPLIED = (AppliedChange.__table__, ("location_id", "change_id", "seq", "epoch_id", "entity", "entity_id",
+                                     "applied_at"))
 
 
 def lock_contact(session, location) -> StoreContact:
@@ -47,19 +49,20 @@ def lock_contact(session, location) -> StoreContact:
     return contact
 
 
-def apply_batch(session, location, changes: list[dict]) -> dict:
+def apply_batch(session, location, changes: list[dict], epoch_id=None) -> dict:
     contact = lock_contact(session, location)
     seqs = [change["seq"] for change in changes]
-    done = set(session.scalars(select(AppliedChange.seq).where(AppliedChange.location_id == location.id,
-                                                               bulk.among(session, AppliedChange.seq, seqs))))
-    held = quarantine.held_for(session, location, seqs)
+    ids = [change["id"] for change in changes]
+    done = set(session.scalars(select(AppliedChange.change_id).where(
+        AppliedChange.location_id == location.id, bulk.among(session, AppliedChange.change_id, ids))))
+    held = quarantine.held_for(session, location, ids)
     fresh, refused, again, seen = [], [], [], set(done)
     for index, change in enumerate(changes):
-        if change["seq"] in seen:
+        if change["id"] in seen:
             continue
-        seen.add(change["seq"])
-        if change["seq"] in held:  # quarantined before; the store did not hear HQ's answer
-            again.append(held[change["seq"]])
+        seen.add(change["id"])
+        if change["id"] in held:  # quarantined before; the store did not hear HQ's answer
+            again.append(held[change["id"]])
             continue
         at = f"changes[{index}]"
         try:
@@ -70,13 +73,14 @@ def apply_batch(session, location, changes: list[dict]) -> dict:
             fresh.append((at, change))
     applied, failed = apply_changes(session, location, fresh)
     now = utcnow()
-    bulk.write(session, *APPLIED, [(location.id, c["seq"], c["entity"], c["entity_id"][:36], now) for c in applied])
+    bulk.write(session, *APPLIED, [(location.id, c["id"], c["seq"], epoch_id, c["entity"], c["entity_id"][:36], now)
+                                   for c in applied])
     answers = quarantine.hold(session, location, refused + failed) + quarantine.heard_again(again)
     contact.applied_through = max(contact.applied_through or 0, max(seqs, default=0))
     contact.changes_applied = (contact.changes_applied or 0) + len(applied)
-    contact.last_push_at = contact.last_seen_at = location.last_heard_at = now
+    contact.last_push_at = contact.last_seen_at = now  # freshness is stamped by the caller (freshness.py)
     return {"through": max(seqs, default=None), "received": len(changes), "applied": len(applied),
-            "duplicates": len(done & set(seqs)), "quarantined": len(answers),
+            "duplicates": sum(1 for change in changes if change["id"] in done), "quarantined": len(answers),
             "refused": sorted(answers, key=lambda a: a["seq"]),
             "ignored_entities": sorted({c["entity"] for c in applied} - set(ORDER))}
 
@@ -119,8 +123,8 @@ def apply_one(session, location, change: dict, at: str = "change") -> Refused | 
     _applied, refused = apply_changes(session, location, [(at, change)])
     if refused:
         return refused[0][1]
-    bulk.write(session, *APPLIED, [(location.id, change["seq"], change["entity"], change["entity_id"][:36],
-                                    utcnow())])
+    bulk.write(session, *APPLIED, [(location.id, change["id"], change["seq"], None, change["entity"],
+                                    change["entity_id"][:36], utcnow())])
     return None
 
 

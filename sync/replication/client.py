@@ -46,6 +46,9 @@ class HqClient:
         """push() for a request already encoded ({"changes": [...]} as JSON)."""
         return self._call("POST", "/api/v1/sync/push", data=body, headers={"Content-Type": "application/json"})
 
+    def hello(self, epoch: str, reason: str) -> dict:
+        return self._call("POST", "/api/v1/sync/hello", json={"epoch": epoch, "reason": reason})
+
     def changes(self, after: int, limit: int) -> dict:
         return self._call("GET", "/api/v1/sync/changes", params={"after": after, "limit": limit})
 

@@ -18,6 +18,7 @@ from pos.stores.models import Location
 from pos.text import search_key
 from sync.replication import state
 from sync.replication.client import HqClient, HqRefused, HqUnreachable
+from sync.replication.handshake import greet
 from sync.stock.holds import HOLD
 
 CURSOR = "pull"
@@ -94,6 +95,7 @@ def pull(app, client: HqClient | None = None) -> str:
     client = client or HqClient(config["POS_HQ_URL"], config["POS_STORE_TOKEN"], config["POS_SYNC_TIMEOUT_SECONDS"])
     applied = 0
     try:
+        greet(db, client)  # a new or restored database learns HQ's marks before anything else
         while True:
             after = state.position(db, CURSOR)
             page = client.changes(after, config["POS_SYNC_BATCH"])

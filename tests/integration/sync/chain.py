@@ -54,7 +54,7 @@ class Node:
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{self.port}", "-w", "1", "--threads", "4",
              "--timeout", "60", "--graceful-timeout", "1", "pos:create_app()"], cwd=ROOT, env=self.env, stdout=handle, stderr=handle)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded CI machine imports slowly; this is no speed check
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
@@ -76,52 +76,96 @@ class Node:
         self.process = None
 
 
-class HoldingProxy:
-    """Forwards to HQ; from the n-th push on, HQ still applies the batch but its answer is held back, so a store
-    killed now has had its batch committed at HQ without ever learning it."""
+class Proxy:
+    """A real HTTP proxy on 127.0.0.1 in front of HQ; ``answer`` decides what each request gets."""
 
-    def __init__(self, target: str, hold_from_push: int):
-        self.target, self.hold_from = target, hold_from_push
-        self.pushes = 0
-        self.holding = threading.Event()
-        self.release = threading.Event()
+    def __init__(self, target: str):
+        self.target = target
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
 
-            def _forward(self, method):
+            def _serve(self, method):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                answer = requests.request(method, proxy.target + self.path, data=body, headers=headers, timeout=60)
-                if method == "POST" and self.path.startswith("/api/v1/sync/push"):
-                    proxy.pushes += 1
-                    if proxy.pushes >= proxy.hold_from:
-                        proxy.holding.set()
-                        proxy.release.wait(60)
-                        return
-                self.send_response(answer.status_code)
-                self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
-                self.send_header("Content-Length", str(len(answer.content)))
+                answer = proxy.answer(method, self.path, body, headers)
+                if answer is None:  # held back: the caller never hears
+                    return
+                status, content, kind = answer
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
-                self.wfile.write(answer.content)
+                self.wfile.write(content)
 
             def do_GET(self):
-                self._forward("GET")
+                self._serve("GET")
 
             def do_POST(self):
-                self._forward("POST")
+                self._serve("POST")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def forward(self, method, path, body, headers):
+        answer = requests.request(method, self.target + path, data=body, headers=headers, timeout=60)
+        return answer.status_code, answer.content, answer.headers.get("Content-Type", "application/json")
+
+    def answer(self, method, path, body, headers):
+        return self.forward(method, path, body, headers)
+
     def close(self):
-        self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+class HoldingProxy(Proxy):
+    """Forwards to HQ; from the n-th push on, HQ still applies the batch but its answer is held back, so a store
+    killed now has had its batch committed at HQ without ever learning it."""
+
+    def __init__(self, target: str, hold_from_push: int):
+        self.hold_from = hold_from_push
+        self.pushes = 0
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        super().__init__(target)
+
+    def answer(self, method, path, body, headers):
+        answer = self.forward(method, path, body, headers)
+        if method == "POST" and path.startswith("/api/v1/sync/push"):
+            self.pushes += 1
+            if self.pushes >= self.hold_from:
+                self.holding.set()
+                self.release.wait(60)
+                return None
+        return answer
+
+    def close(self):
+        self.release.set()
+        super().close()
+
+
+class FaultyProxy(Proxy):
+    """Forwards to HQ, except requests ``fails(method, path)`` picks: those get a 503 and never reach HQ.
+    Counts what passed and what failed, per (method, path)."""
+
+    def __init__(self, target: str, fails):
+        self.fails = fails
+        self.passed: dict[tuple[str, str], int] = {}
+        self.failed: dict[tuple[str, str], int] = {}
+        super().__init__(target)
+
+    def answer(self, method, path, body, headers):
+        key = (method, path.split("?")[0])
+        if self.fails(*key):
+            self.failed[key] = self.failed.get(key, 0) + 1
+            return 503, b'{"title": "proxy down"}', "application/problem+json"
+        self.passed[key] = self.passed.get(key, 0) + 1
+        return self.forward(method, path, body, headers)
 
 
 class Till:

@@ -82,6 +82,15 @@ class Chain:
         self.stores[code] = node
         return node
 
+    def set_up_store(self, code: str) -> Node:
+        """A store set up as the README says, without demo data: registered at HQ, its database migrated,
+        its location and till made by `flask store …`; cashiers come from HQ on the first sync."""
+        node = self.add_store(code)
+        migrate(self.store_db[code])
+        flask(node.env, "store", "create", code, f"Sklep {code}", "--country", "PL")
+        flask(node.env, "store", "terminal", "add", "T1")
+        return node
+
     def sync_once(self, code: str, **overrides):
         return flask({**self.stores[code].env, **{k: str(v) for k, v in overrides.items()}}, "sync", "once")
 

@@ -1,6 +1,8 @@
-"""HQ hears from a store when it pushes or pulls; online channels count its stock only while that is recent."""
+"""HQ hears from a store when its pushes arrive (a pull is no news of what it sold); online channels count its
+stock only while that is recent."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -30,7 +32,7 @@ def hq(database_url, tmp_path, pin_hashes):
     app.extensions["pos.db"].dispose()
 
 
-def test_a_push_or_a_pull_marks_the_store_as_heard_from(hq):
+def test_a_push_marks_the_store_as_heard_from_and_a_pull_does_not(hq):
     app, client = hq, hq.test_client()
     token = register_store(app)
     assert heard(app, "S9") is None
@@ -41,6 +43,31 @@ def test_a_push_or_a_pull_marks_the_store_as_heard_from(hq):
     assert first is not None
     pulled = client.get("/api/v1/sync/changes?after=0&limit=10", headers=headers)
     assert pulled.status_code == 200, pulled.get_json()
-    assert heard(app, "S9") >= first
+    assert heard(app, "S9") == first
+    boss = client.post("/api/v1/auth/login", json={"login": "boss", "pin": "9999", "terminal": "T1"}).get_json()
+    listed = client.get("/api/v1/stores", headers={"Authorization": f"Bearer {boss['token']}"}).get_json()["stores"]
+    s9 = next(store for store in listed if store["code"] == "S9")
+    assert s9["fresh_through"] == first.isoformat() and s9["last_pull_at"] > s9["last_push_at"]
     refused = client.post("/api/v1/sync/push", json={"changes": []}, headers={"Authorization": "Bearer wrong"})
     assert refused.status_code == 401
+
+
+def test_a_push_with_changes_still_waiting_is_fresh_only_up_to_the_oldest_of_them(hq):
+    app, client = hq, hq.test_client()
+    headers = {"Authorization": f"Bearer {register_store(app)}"}
+    now = dt.datetime.now(dt.timezone.utc)
+    waiting = now - dt.timedelta(minutes=40)
+    behind = client.post("/api/v1/sync/push", json={"changes": [], "waiting_since": waiting.isoformat()},
+                         headers=headers)
+    assert behind.status_code == 200, behind.get_json()
+    assert heard(app, "S9") == waiting
+    older = client.post("/api/v1/sync/push", json={"changes": [], "waiting_since": (waiting - dt.timedelta(hours=1))
+                                                   .isoformat()}, headers=headers)
+    assert older.status_code == 200 and heard(app, "S9") == waiting  # freshness never runs backwards
+    ahead = client.post("/api/v1/sync/push", json={"changes": [], "waiting_since": (now + dt.timedelta(days=1))
+                                                   .isoformat()}, headers=headers)
+    assert ahead.status_code == 200
+    assert waiting < heard(app, "S9") <= dt.datetime.now(dt.timezone.utc)  # a clock ahead counts as now
+    naive = client.post("/api/v1/sync/push", json={"changes": [], "waiting_since": "2026-12-03T10:00:00"},
+                        headers=headers)
+    assert naive.status_code == 422 and naive.get_json()["invalid_params"][0]["name"].endswith("waiting_since")
