@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from pos.db import utcnow
 from pos.feed.models import Change, legacy_change_id
 from pos.http import BEARER, run
+from pos.problems import ApiProblem
 from pos.schemas import Strict
 from pos.stores.auth import require_store
 from pos.stores.publish import STORE_VISIBLE
