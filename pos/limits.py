@@ -38,8 +38,46 @@ def _joined(path: tuple) -> str:
     return ".".join(_printable(part) for part in path) or "body"
 
 
+def _within_limits(document) -> bool:
+    """The common case, fast: containers pushed with their depth, every scalar looked at once, no paths."""
+    stack = [(document, 0)]
+    pop, push = stack.pop, stack.append
+    low, high = INT64
+    while stack:
+        value, depth = pop()
+        kind = type(value)
+        if kind is dict or kind is list:
+            if depth >= MAX_DEPTH:
+                return False
+            for item in (value.values() if kind is dict else value):
+                item_kind = type(item)
+                if item_kind is str:
+                    if "\x00" in item or (not item.isascii() and _string_problem(item)):
+                        return False
+                elif item_kind is int:
+                    if not low <= item <= high:
+                        return False
+                elif item_kind is dict or item_kind is list:
+                    push((item, depth + 1))
+                elif item_kind is float and not math.isfinite(item):
+                    return False
+            if kind is dict and not all(key.isascii() and "\x00" not in key for key in value):
+                return False
+        elif kind is str:
+            if _string_problem(value):
+                return False
+        elif kind is int:
+            if not low <= value <= high:
+                return False
+        elif kind is float and not math.isfinite(value):
+            return False
+    return True
+
+
 def first_violation(document) -> tuple[int, str, str] | None:
     """(status, field, reason) of the first value out of limits, walking without recursion."""
+    if _within_limits(document):
+        return None
     stack = [(document, (), 0)]
     while stack:
         value, path, depth = stack.pop()

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, create_engine, or_, select, update
+from sqlalchemy.pool import NullPool
 
 from pos.db import utcnow
 from pos.problems import ApiProblem
@@ -75,8 +76,21 @@ def _attempt_ledger(session):
     if session.bind.dialect.name == "sqlite":
         yield session.connection()
         return
-    with session.bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with _ledger_engine(session.bind).connect() as connection:
         yield connection
+
+
+_LEDGER_ENGINES: dict = {}
+
+
+def _ledger_engine(bind):
+    # Not the request's pool: with every pooled connection held by a request waiting to count a PIN,
+    # a second connection from the same pool would never come.  Unpooled: one short UPDATE per PIN check.
+    engine = _LEDGER_ENGINES.get(bind.engine.url)
+    if engine is None:
+        engine = _LEDGER_ENGINES[bind.engine.url] = create_engine(bind.engine.url, poolclass=NullPool,
+                                                                  isolation_level="AUTOCOMMIT")
+    return engine
 
 
 def count_attempt(connection, cashier_id, policy: PinPolicy) -> tuple[int | None, int | None]:

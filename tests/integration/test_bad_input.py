@@ -188,6 +188,20 @@ def test_undeclared_methods_answer_405_with_allow(client):
     assert "GET" in response.headers["Allow"]
 
 
+def test_every_undeclared_method_answers_405_with_allow(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    checked = 0
+    for path, operations in document["paths"].items():
+        declared = {m.upper() for m in operations if m in ("get", "post", "put", "patch", "delete")}
+        url = re.sub(r"{[^}]+}", "0190f1d2-0000-7000-8000-000000000000", path)
+        for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - declared:
+            response = client.open(url, method=method, headers={"Authorization": "Bearer x"})
+            assert response.status_code == 405, (method, url, response.status_code)
+            assert declared <= set(response.headers["Allow"].split(", ")), (method, url, response.headers["Allow"])
+            checked += 1
+    assert checked > 100
+
+
 def _operations(client):
     document = client.get("/api/v1/openapi.json").get_json()
     for path, operations in document["paths"].items():
@@ -221,6 +235,24 @@ def test_every_operation_refuses_deep_and_nul_bodies(client):
         headers = {"Authorization": "Bearer not-checked-before-the-body", **JSON}
         deep = client.open(url, method=method.upper(), data=DEEP, headers=headers)
         assert deep.status_code == 400, (method, url, deep.get_json())
+        assert {"400", "413", "415", "422"} <= set(operation["responses"]), (method, url)  # as documented
         nul = client.open(url, method=method.upper(), data='{"name": "\\u0000"}', headers=headers)
         assert nul.status_code == 422 and nul.get_json()["invalid_params"][0]["name"] == "name", (method, url)
+    assert sent > 20
+
+
+def test_every_operation_refuses_nul_and_huge_numbers_in_its_parameters(client):
+    sent = 0
+    for method, url, operation in _operations(client):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "query":
+                continue
+            name = parameter["name"]
+            for value, reason in (("%00", "NUL"), ("9" * 30, "64 bits")):
+                response = client.open(f"{url}?{name}={value}", method=method.upper(),
+                                       headers={"Authorization": "Bearer not-checked-before-the-parameters"})
+                assert response.status_code == 422, (method, url, name, response.get_json())
+                assert response.get_json()["invalid_params"][0]["name"] == name
+                assert reason in response.get_json()["detail"]
+                sent += 1
     assert sent > 20
