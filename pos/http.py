@@ -20,10 +20,10 @@ UNIQUE_VIOLATIONS = (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityEr
 VALUE_REFUSALS = (DataError, sqlite3.DataError, psycopg.DataError)
 
 BEARER = [{"bearer": []}]
-# A courier's link token travels as ?token= too: calendar apps cannot send headers.
-COURIER_OR_BEARER = [{"bearer": []}, {"courier_link": []}]
+# ?token= where a client cannot send headers: a courier's calendar app, the till's EventSource.
+BEARER_OR_QUERY_TOKEN = [{"bearer": []}, {"query_token": []}]
 SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"},
-                    "courier_link": {"type": "apiKey", "in": "query", "name": "token"}}
+                    "query_token": {"type": "apiKey", "in": "query", "name": "token"}}
 
 
 def database():
