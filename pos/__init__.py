@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import os
 
-from flask import json, request
+from flask import json
 from flask_openapi3 import Info, OpenAPI
-from werkzeug.exceptions import HTTPException
 
 __version__ = "0.1.0"
 
@@ -26,7 +25,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from pos.config import load_config
     from pos.countries import country
     from pos.db import Database
-    from pos.problems import ApiProblem, problem_response, validation_problem
+    from pos.http import SECURITY_SCHEMES
+    from pos.problems import validation_problem
     from pos.staff.services import PinPolicy
     from pos.till import Settings
 
@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
         __name__,
         instance_relative_config=True,
         info=Info(title="POS store node API", version=__version__),
-        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        security_schemes=SECURITY_SCHEMES,
         validation_error_status=422,
         validation_error_callback=validation_problem,
         doc_prefix="/api/v1/docs",
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     app.config.update(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["POS_MAX_BODY_BYTES"]
 
     country_rules = country(app.config["POS_COUNTRY"])
     app.extensions["pos.settings"] = Settings(
@@ -143,14 +144,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     # add_url_rule, not app.get: the document does not describe itself
     app.add_url_rule("/api/v1/openapi.json", "openapi_document", openapi_document)
 
-    app.register_error_handler(ApiProblem, problem_response)
-
-    @app.errorhandler(HTTPException)
-    def http_problem(error: HTTPException):
-        if not request.path.startswith("/api/"):
-            return error
-        return problem_response(ApiProblem(error.code or 500, error.name.lower().replace(" ", "-"),
-                                           error.description or error.name, title=error.name))
+    from pos.http import install as install_request_limits
+    install_request_limits(app)  # body and parameter limits, auth before validation, shared refusals
 
     @app.teardown_appcontext
     def _noop(_exc):  # sessions are closed by each unit of work; nothing request-scoped to clean

@@ -51,6 +51,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "POS_PIN_ATTEMPTS": _int(env, "POS_PIN_ATTEMPTS", 5),
         "POS_PIN_LOCK_SECONDS": _int(env, "POS_PIN_LOCK_SECONDS", 300),
         "POS_TOKEN_HOURS": _int(env, "POS_TOKEN_HOURS", 12),
+        # A request body larger than this is refused (413) before it is read; a store's push of 500 sales
+        # is about 1.5 MB.
+        "POS_MAX_BODY_BYTES": _int(env, "POS_MAX_BODY_BYTES", 16 * 1024 * 1024),
         # keys closer than this and ending in Enter are a keyboard-wedge scanner, not a person
         "POS_SCAN_GAP_MS": _int(env, "POS_SCAN_GAP_MS", 50),
         "POS_EMBEDDED_CODES": env.get(
@@ -68,6 +71,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "POS_WEBHOOK_MAX_ATTEMPTS": _int(env, "POS_WEBHOOK_MAX_ATTEMPTS", 8),
         "POS_WEBHOOK_BACKOFF_SECONDS": _int(env, "POS_WEBHOOK_BACKOFF_SECONDS", 30),
         "POS_WEBHOOK_TIMEOUT_SECONDS": _int(env, "POS_WEBHOOK_TIMEOUT_SECONDS", 10),
+        # Webhooks to loopback, private and link-local (cloud metadata) addresses are refused unless allowed.
+        "POS_WEBHOOK_ALLOW_PRIVATE_TARGETS": env.get("POS_WEBHOOK_ALLOW_PRIVATE_TARGETS", "0") in ("1", "true", "yes"),
         # Store ↔ HQ replication (POS_ROLE=store): where HQ is and the token `flask stores add` printed there.
         "POS_HQ_URL": env.get("POS_HQ_URL", "").rstrip("/"),
         "POS_STORE_TOKEN": env.get("POS_STORE_TOKEN", ""),

@@ -1,15 +1,29 @@
 """Glue between Flask views and the services: auth, one unit of work per request, problems."""
 from __future__ import annotations
 
+import re
+import sqlite3
 from typing import Callable
 
+import psycopg
 from flask import Response, current_app, json, request
+from sqlalchemy.exc import DataError, IntegrityError
+from werkzeug.exceptions import HTTPException
 
-from pos.problems import ApiProblem
+from pos.limits import LimitedRequest, check_parameters
+from pos.problems import ApiProblem, problem_response
 from pos.staff.services import PinRejected, authenticate, register_pin_failure
 from pos.till import Till
 
+# Fast paths write on the driver's cursor, so its own exceptions arrive unwrapped by SQLAlchemy.
+UNIQUE_VIOLATIONS = (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)
+VALUE_REFUSALS = (DataError, sqlite3.DataError, psycopg.DataError)
+
 BEARER = [{"bearer": []}]
+# ?token= where a client cannot send headers: a courier's calendar app, the till's EventSource.
+BEARER_OR_QUERY_TOKEN = [{"bearer": []}, {"query_token": []}]
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"},
+                    "query_token": {"type": "apiKey", "in": "query", "name": "token"}}
 
 
 def database():
@@ -42,22 +56,114 @@ def run(work: Callable, *, status: int = 200, read_only: bool = False, auth: boo
         durable: bool = True) -> Response:
     """Do ``work(session, till)`` in one transaction and answer with its JSON.
 
-    Anything raised rolls the whole request back.  A wrong PIN is then counted in
-    a transaction of its own, so a lockout cannot be dodged by a failing request."""
+    Anything raised rolls the whole request back, except a wrong PIN's attempt: it is counted outside
+    the request (PostgreSQL) or kept in the same transaction, rolled back to a savepoint (SQLite, where
+    this transaction holds the only write lock throughout), so parallel guesses never see a stale count."""
     db = database()
-    try:
-        with db.unit_of_work(read_only=read_only, durable=durable) as uow:
+    with db.unit_of_work(read_only=read_only, durable=durable) as uow:
+        savepoint = uow.session.begin_nested() if db.is_sqlite and not read_only else None
+        try:
             till = till_for(uow.session) if auth else None
             result = work(uow.session, till)
-            if not read_only:
-                uow.commit()
-    except PinRejected as rejected:
-        with db.unit_of_work() as uow:
-            register_pin_failure(uow.session, rejected.login, settings().pin_policy)
+        except PinRejected as rejected:
+            if savepoint is not None:
+                savepoint.rollback()
+            else:
+                uow.rollback()
+            register_pin_failure(uow.session, rejected, settings().pin_policy)
             uow.commit()
-        raise rejected.problem from None
+            raise rejected.problem from None
+        if savepoint is not None:
+            savepoint.commit()
+        if not read_only:
+            uow.commit()
     if isinstance(result, Response):
         return result
     if isinstance(result, tuple):
         result, status = result
     return Response(json.dumps(result), status=status, mimetype="application/json")
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _secured_operations(app) -> dict[tuple[str, str], list]:
+    """(rule, method) → the credentials its document accepts (any one alternative will do)."""
+    cached = app.extensions.get("pos.secured")
+    if cached is None:
+        paths = app.api_doc.get("paths", {})
+        cached = {}
+        for rule in app.url_map.iter_rules():
+            operations = paths.get(_openapi_path(rule.rule), {})
+            for method in rule.methods or ():
+                security = operations.get(method.lower(), {}).get("security")
+                if security:
+                    cached[(rule.rule, method)] = [[SECURITY_SCHEMES[name] for name in alternative]
+                                                   for alternative in security]
+        app.extensions["pos.secured"] = cached
+    return cached
+
+
+def _presented(scheme: dict) -> bool:
+    if scheme["type"] == "apiKey":
+        return bool(request.args.get(scheme["name"], "").strip())
+    kind, _, credential = request.headers.get("Authorization", "").partition(" ")
+    return kind.lower() == "bearer" and bool(credential.strip())
+
+
+def guard_request():
+    """Before any view: limits on parameters and body, and who is asking before what they sent is judged
+    (an anonymous caller learns nothing about the fields from a 422)."""
+    if not request.path.startswith("/api/"):
+        return None
+    check_parameters(request.args, request.view_args, request.headers)
+    accepted = _secured_operations(current_app).get((request.url_rule.rule, request.method)) if request.url_rule else None
+    if accepted and not any(all(_presented(scheme) for scheme in alternative) for alternative in accepted):
+        raise ApiProblem(401, "unauthorized", "Authorization: send 'Bearer <token>'", field="Authorization")
+    if request.method in ("POST", "PUT", "PATCH") and (request.content_length or request.headers.get(
+            "Transfer-Encoding")) and not request.is_json:
+        raise ApiProblem(415, "unsupported-media-type",
+                         f"Content-Type: send the body as application/json, not {request.mimetype or 'nothing'}",
+                         field="Content-Type", title="Unsupported media type")
+    return None
+
+
+def http_problem(error: HTTPException):
+    """Werkzeug's own refusals (404, 405, 413 …) as problems under /api/, with the headers they need."""
+    if not request.path.startswith("/api/"):
+        return error
+    field = {413: "body", 405: "method"}.get(error.code)
+    detail = error.description or error.name
+    if error.code == 413:
+        detail = f"body: larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes; send less at a time"
+    response = problem_response(ApiProblem(error.code or 500, error.name.lower().replace(" ", "-"),
+                                           detail, title=error.name, field=field))
+    allow = [value for name, value in error.get_headers() if name.lower() == "allow"]
+    if allow:
+        response.headers["Allow"] = allow[0]
+    return response
+
+
+def database_refusal(error: Exception):
+    """The last line: a value the validation let through but the database would not hold (too long, out of
+    range) is the caller's 422, and a unique key taken by a concurrent request is a 409 to retry, not a 5xx.
+    The unit of work has rolled back, so nothing of the request was written."""
+    if isinstance(error, UNIQUE_VIOLATIONS):
+        return problem_response(ApiProblem(409, "concurrent-change",
+                                           "A concurrent request wrote the same thing first; read it back or retry.",
+                                           title="Conflict"))
+    if isinstance(error, VALUE_REFUSALS):
+        return problem_response(ApiProblem(422, "invalid-field", "body: a value does not fit what the shop stores "
+                                           "(too long or out of range)", field="body", title="Invalid request"))
+    raise error
+
+
+def install(app) -> None:
+    """Request limits and the refusals every operation shares (called once by the app factory)."""
+    app.request_class = LimitedRequest
+    app.before_request(guard_request)
+    app.register_error_handler(ApiProblem, problem_response)
+    app.register_error_handler(HTTPException, http_problem)
+    for refusal in (*UNIQUE_VIOLATIONS, *VALUE_REFUSALS):
+        app.register_error_handler(refusal, database_refusal)

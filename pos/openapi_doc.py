@@ -10,7 +10,9 @@ import copy
 PROBLEM_STATUSES = {400: "Malformed request", 401: "Not logged in, or unknown credentials",
                     403: "Not allowed (scope, role or manager approval)", 404: "Not found",
                     409: "Conflicts with the current state", 422: "Invalid request",
-                    423: "Login locked after too many wrong PINs"}
+                    423: "Login locked after too many wrong PINs (see Retry-After)"}
+# Only an operation that takes a body can be refused for its size or its media type.
+BODY_PROBLEM_STATUSES = {413: "Body larger than POS_MAX_BODY_BYTES", 415: "Body not sent as application/json"}
 PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
@@ -37,7 +39,8 @@ def complete_document(document: dict) -> dict:
             if not any(str(status).startswith("2") for status in responses):
                 # an operation whose success body is not modelled (a PNG, a calendar, an event stream…)
                 responses["2XX"] = {"description": "Success"}
-            for status, description in PROBLEM_STATUSES.items():
+            statuses = {**PROBLEM_STATUSES, **(BODY_PROBLEM_STATUSES if "requestBody" in operation else {})}
+            for status, description in statuses.items():
                 existing = responses.get(str(status), {})
                 if "application/problem+json" in existing.get("content", {}):
                     continue

@@ -49,7 +49,10 @@ class ApiProblem(Exception):
 
 
 def problem_response(problem: ApiProblem) -> Response:
-    return Response(json.dumps(problem.to_dict()), status=problem.status, mimetype="application/problem+json")
+    response = Response(json.dumps(problem.to_dict()), status=problem.status, mimetype="application/problem+json")
+    if problem.extra.get("retry_after") is not None:  # a lockout or a busy resource says when to come back
+        response.headers["Retry-After"] = str(int(problem.extra["retry_after"]))
+    return response
 
 
 def invalid(field: str, reason: str, status: int = 422) -> ApiProblem:
@@ -70,6 +73,8 @@ def validation_problem(error) -> Response:
         reason = item.get("msg", "invalid")
         if item.get("type") == "extra_forbidden":
             reason = "unknown field"
+        elif item.get("type") == "value_error" and item.get("ctx", {}).get("error"):
+            reason = str(item["ctx"]["error"])  # our own validators' words, without pydantic's prefix
         params.append({"name": location, "reason": reason})
     if malformed:
         problem = ApiProblem(400, "malformed-json", "The request body is not valid JSON.", title="Malformed JSON")

@@ -130,6 +130,8 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides):
         "SECRET_KEY": "test-only",
         "POS_ALLOW_REAL_DEVICES": False,
         "POS_DEVICE_DIR": str(tmp_path / "devices"),
+        # test receivers listen on 127.0.0.1
+        "POS_WEBHOOK_ALLOW_PRIVATE_TARGETS": True,
     }
     config.update(overrides)
     return create_app(config)

@@ -13,7 +13,7 @@ from hardware.receipt_printer import layout_receipt, render_png
 from pos.devices import services
 from pos.devices.documents import figures_rows, receipt_document, slip_document, slip_labels
 from pos.devices.wiring import allowance_notice
-from pos.http import BEARER, database, run, settings, till_for
+from pos.http import BEARER, BEARER_OR_QUERY_TOKEN, database, run, settings, till_for
 from pos.problems import ApiProblem
 from pos.schemas import Approval, Strict
 from pos.staff.services import approve
@@ -308,7 +308,7 @@ def retry_fiscal_day_report(path: DayReportPath):
     return json_response(retry_for(database(), hub().station(till.terminal), path.report_id, till.terminal.id))
 
 
-@api.get("/terminals/<code>/events")
+@api.get("/terminals/<code>/events", security=BEARER_OR_QUERY_TOKEN)
 def terminal_events(path: TerminalPath):
     """Server-sent events for the till's page: ``scan`` (the basket after a serial scanner's code) and
     ``scan_refused``.  EventSource cannot send headers, so ``?token=`` is accepted too."""

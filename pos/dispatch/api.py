@@ -14,7 +14,7 @@ from pos.dispatch.mapping import courier_json, delivery_json
 from pos.dispatch.models import Assignment, Courier
 from pos.dispatch.schemas import (CancelIn, CourierIn, CourierPath, DaysOffIn, DeliveryIn, DeliveryPath, DeliveryQuery,
                                   PinIn, PlanIn, ScheduleQuery, StatusIn, WeekQuery)
-from pos.http import BEARER, run, settings
+from pos.http import BEARER, BEARER_OR_QUERY_TOKEN, run, settings
 from pos.problems import invalid
 from pos.stock.problem_docs import problem_responses
 
@@ -95,7 +95,7 @@ def add_days_off(path: CourierPath, body: DaysOffIn):
     return as_manager(work)
 
 
-@api.get("/couriers/<courier_id>/schedule")
+@api.get("/couriers/<courier_id>/schedule", security=BEARER_OR_QUERY_TOKEN)
 def courier_schedule(path: CourierPath, query: ScheduleQuery):
     """The courier's days and ordered stops. The courier's link token (bearer or ?token=) or a manager's login."""
     first = query.from_ or today()
@@ -169,7 +169,7 @@ def pin_delivery(path: DeliveryPath, body: PinIn):
     return as_manager(work)
 
 
-@api.post("/deliveries/<delivery_id>/status")
+@api.post("/deliveries/<delivery_id>/status", security=BEARER_OR_QUERY_TOKEN)
 def report_status(path: DeliveryPath, body: StatusIn):
     """From the road: picked_up / out_for_delivery / delivered / failed (with a reason). The courier's link
     token (bearer or ?token=) for their own stops, or a manager's login. Repeating the last report is harmless."""

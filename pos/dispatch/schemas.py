@@ -7,14 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from pos.schemas import Strict
+from pos.schemas import Day, LocalTime, Strict
 
 
 class CourierIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     working_days: list[int] = Field(default=[0, 1, 2, 3, 4], description="0 = Monday … 6 = Sunday")
-    shift_start: dt.time = dt.time(8, 0)
-    shift_end: dt.time = dt.time(16, 0)
+    shift_start: LocalTime = dt.time(8, 0)
+    shift_end: LocalTime = dt.time(16, 0)
     max_stops: int = Field(default=40, ge=0, le=500, description="stops per working day")
     max_weight_g: int | None = Field(default=None, ge=0, description="what the van carries per day, grams")
     postal_prefixes: list[str] = Field(default=[], description="e.g. '00-', '02'; empty with no areas = anywhere")
@@ -26,14 +26,14 @@ class CourierPath(BaseModel):
 
 
 class DaysOffIn(Strict):
-    days: list[dt.date] = Field(min_length=1, max_length=60)
+    days: list[Day] = Field(min_length=1, max_length=60)
     reason: Literal["sick", "leave", "other"] = "sick"
     replan: bool = Field(default=True, description="re-plan the next 14 days at once (incremental)")
 
 
 class ScheduleQuery(BaseModel):
-    from_: dt.date | None = Field(default=None, alias="from")
-    to: dt.date | None = None
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
     token: str | None = Field(default=None, description="the courier's link token (or send it as bearer)")
 
 
@@ -54,11 +54,11 @@ class HomeDelivery(Strict):
     address: AddressIn
     parcels: int = Field(default=1, ge=1, le=999)
     weight_g: int = Field(default=0, ge=0, le=10_000_000)
-    date: dt.date | None = Field(default=None, description="one requested day; or earliest/latest for a range")
-    earliest: dt.date | None = None
-    latest: dt.date | None = None
-    window_start: dt.time | None = None
-    window_end: dt.time | None = None
+    date: Day | None = Field(default=None, description="one requested day; or earliest/latest for a range")
+    earliest: Day | None = None
+    latest: Day | None = None
+    window_start: LocalTime | None = None
+    window_end: LocalTime | None = None
     notes: str = Field(default="", max_length=1000)
 
 
@@ -74,7 +74,7 @@ class DeliveryPath(BaseModel):
 
 class DeliveryQuery(BaseModel):
     status: Literal["open", "assigned", "out_for_delivery", "delivered", "failed", "cancelled"] | None = None
-    day: dt.date | None = None
+    day: Day | None = None
 
 
 class CancelIn(Strict):
@@ -83,7 +83,7 @@ class CancelIn(Strict):
 
 class PinIn(Strict):
     courier_id: uuid.UUID | None = Field(default=None, description="null clears the courier pin")
-    day: dt.date | None = Field(default=None, description="null clears the day pin")
+    day: Day | None = Field(default=None, description="null clears the day pin")
 
 
 class StatusIn(Strict):
@@ -93,11 +93,11 @@ class StatusIn(Strict):
 
 class PlanIn(Strict):
     mode: Literal["incremental", "full"] = "incremental"
-    start: dt.date | None = Field(default=None, description="first day planned; default today")
+    start: Day | None = Field(default=None, description="first day planned; default today")
     days: int = Field(default=14, ge=1, le=62)
     max_moves: int = Field(default=0, ge=0, le=1000,
                            description="kept stops that may move to make room for ones that would stay unplanned")
 
 
 class WeekQuery(BaseModel):
-    start: dt.date | None = Field(default=None, description="any day of the week; default this week")
+    start: Day | None = Field(default=None, description="any day of the week; default this week")

@@ -19,6 +19,7 @@ from pos.dispatch.access import schedule_reader
 from pos.dispatch.api import SCHEDULE_DAYS, today
 from pos.http import database, settings
 from pos.problems import ApiProblem
+from pos.schemas import FIRST_DAY, LAST_DAY, plausible_day
 
 bp = Blueprint("dispatch_pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/dispatch")
@@ -38,9 +39,9 @@ def _day(name: str, default: dt.date) -> dt.date:
     if not value:
         return default
     try:
-        return dt.date.fromisoformat(value)
+        return plausible_day(dt.date.fromisoformat(value))
     except ValueError:
-        abort(400, f"{name}: a date like 2026-03-02")
+        abort(400, f"{name}: a date like 2026-03-02, between {FIRST_DAY} and {LAST_DAY}")
 
 
 @bp.get("/couriers/<uuid:courier_id>/schedule")

@@ -4,11 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import case, create_engine, or_, select, update
+from sqlalchemy.pool import NullPool
 
 from pos.db import utcnow
 from pos.problems import ApiProblem
@@ -40,47 +42,95 @@ class PinPolicy:
 
 
 def check_pin(session, login: str, pin: str, policy: PinPolicy, field: str = "pin") -> Cashier:
-    """Verify a PIN.  A wrong one raises PinRejected: the caller rolls back the whole
-    business transaction, then counts the failure with :func:`register_pin_failure`."""
+    """Verify a PIN.  The attempt is counted before the PIN is checked, atomically, so parallel guesses
+    cannot get past the limit; a wrong one raises PinRejected and the caller rolls the request back
+    (see :func:`count_attempt` for where the count is kept)."""
     cashier = session.scalars(select(Cashier).where(Cashier.login == login, Cashier.active)).one_or_none()
     if cashier is None:
         raise ApiProblem(401, "wrong-pin", "Unknown login or wrong PIN.", field=field)
-    now = utcnow()
-    locked_until = _aware(cashier.locked_until)
-    if locked_until and locked_until > now:
-        seconds = int((locked_until - now).total_seconds()) + 1
+    with _attempt_ledger(session) as ledger:
+        attempt, seconds = count_attempt(ledger, cashier.id, policy)
+    if attempt is None:
         raise ApiProblem(423, "login-locked",
-                         f"Too many wrong PINs: {login} is locked for {seconds} more seconds.",
-                         field=field, retry_after=seconds)
+                         f"Too many wrong PINs: {login} is locked for {seconds} more seconds; try again then "
+                         f"or ask a manager.", field=field, title="Login locked", retry_after=seconds)
     try:
         _hasher.verify(cashier.pin_hash, pin)
     except (VerificationError, InvalidHashError):
-        raise PinRejected(login, ApiProblem(401, "wrong-pin", "Unknown login or wrong PIN.", field=field))
-    if cashier.failed_pins or cashier.locked_until:
-        cashier.failed_pins = 0
-        cashier.locked_until = None
+        raise PinRejected(login, cashier.id, ApiProblem(401, "wrong-pin", "Unknown login or wrong PIN.", field=field),
+                          recount=session.bind.dialect.name == "sqlite", locks=attempt >= policy.attempts)
+    with _attempt_ledger(session) as ledger:
+        ledger.execute(update(Cashier.__table__).where(Cashier.id == cashier.id)
+                       .values(failed_pins=0, locked_until=None))
     return cashier
 
 
-class PinRejected(Exception):
-    """A wrong PIN: nothing of the request is written except the failure count."""
+@contextmanager
+def _attempt_ledger(session):
+    """Where PIN attempts are counted: never in a transaction that a refusal rolls back.
 
-    def __init__(self, login: str, problem: ApiProblem):
+    PostgreSQL: a connection of its own, committed statement by statement, so parallel requests see each
+    other's attempts at once.  SQLite has one writer at a time: the request's own transaction holds the
+    write lock from its first statement to its end, so the count is kept there, and ``pos.http.run`` counts
+    a wrong PIN again after rolling the rest of the request back to its savepoint (PinRejected.recount)."""
+    if session.bind.dialect.name == "sqlite":
+        yield session.connection()
+        return
+    with _ledger_engine(session.bind).connect() as connection:
+        yield connection
+
+
+_LEDGER_ENGINES: dict = {}
+
+
+def _ledger_engine(bind):
+    # Not the request's pool: with every pooled connection held by a request waiting to count a PIN,
+    # a second connection from the same pool would never come.  Unpooled: one short UPDATE per PIN check.
+    engine = _LEDGER_ENGINES.get(bind.engine.url)
+    if engine is None:
+        engine = _LEDGER_ENGINES[bind.engine.url] = create_engine(bind.engine.url, poolclass=NullPool,
+                                                                  isolation_level="AUTOCOMMIT")
+    return engine
+
+
+def count_attempt(connection, cashier_id, policy: PinPolicy) -> tuple[int | None, int | None]:
+    """Count one PIN attempt unless the login is locked; the attempt that reaches the limit locks it
+    (a right PIN then unlocks it again).  Returns (this attempt's number, None) or (None, seconds locked)."""
+    table = Cashier.__table__
+    now = utcnow()
+    lock_over = table.c.locked_until.is_not(None)  # only an expired lock passes the WHERE below
+    attempts = case((lock_over, 1), else_=table.c.failed_pins + 1)
+    counted = connection.execute(
+        update(table).where(table.c.id == cashier_id,
+                            or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+        .values(failed_pins=attempts,
+                locked_until=case((attempts >= policy.attempts, now + dt.timedelta(seconds=policy.lock_seconds)),
+                                  else_=None))
+        .returning(table.c.failed_pins)).scalar()
+    if counted is not None:
+        return counted, None
+    locked_until = _aware(connection.scalar(select(table.c.locked_until).where(table.c.id == cashier_id)))
+    return None, max(1, int((locked_until - now).total_seconds()) + 1) if locked_until else 1
+
+
+class PinRejected(Exception):
+    """A wrong PIN: nothing of the request is written except the attempt."""
+
+    def __init__(self, login: str, cashier_id, problem: ApiProblem, recount: bool = False, locks: bool = False):
         super().__init__(problem.detail)
         self.login = login
+        self.cashier_id = cashier_id
         self.problem = problem
+        self.recount = recount
+        self.locks = locks
 
 
-def register_pin_failure(session, login: str, policy: PinPolicy) -> None:
-    """Five wrong PINs lock the login for a while (both settings configurable)."""
-    cashier = session.scalars(select(Cashier).where(Cashier.login == login)).one_or_none()
-    if cashier is None:
-        return
-    cashier.failed_pins += 1
-    if cashier.failed_pins >= policy.attempts:
-        cashier.locked_until = utcnow() + dt.timedelta(seconds=policy.lock_seconds)
-        cashier.failed_pins = 0
-        session.add(AuditEntry(action="login_locked", cashier_id=cashier.id, subject=login,
+def register_pin_failure(session, rejected: PinRejected, policy: PinPolicy) -> None:
+    """After the request rolled back to its savepoint: keep the wrong attempt (SQLite) and audit a lock."""
+    if rejected.recount:
+        count_attempt(session.connection(), rejected.cashier_id, policy)
+    if rejected.locks:
+        session.add(AuditEntry(action="login_locked", cashier_id=rejected.cashier_id, subject=rejected.login,
                                details={"attempts": policy.attempts, "seconds": policy.lock_seconds}))
 
 

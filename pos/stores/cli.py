@@ -51,13 +51,24 @@ def add_command(code: str, name: str, country: str, address: str, tax_id: str):
 
 @stores_cli.command("token")
 @click.argument("code")
+@click.option("--revoke-others", is_flag=True,
+              help="rotate at once: every earlier token of CODE is refused from now on")
 @with_appcontext
-def token_command(code: str):
+def token_command(code: str, revoke_others: bool):
     """Issue another token for CODE (rotation); revoke the old one when the store uses the new one."""
     with database().unit_of_work() as uow:
-        token = issue_token(uow.session, _location(uow.session, code))
+        location = _location(uow.session, code)
+        revoked = _revoke_tokens(uow.session, location) if revoke_others else 0
+        token = issue_token(uow.session, location)
         uow.commit()
+    if revoke_others:
+        click.echo(f"{revoked} earlier token(s) revoked; set the new one at the store now")
     click.echo(f"POS_STORE_TOKEN={token}")
+
+
+def _revoke_tokens(session, location: Location) -> int:
+    return session.execute(update(StoreToken).where(
+        StoreToken.location_id == location.id, StoreToken.revoked.is_(False)).values(revoked=True)).rowcount
 
 
 @stores_cli.command("revoke")
@@ -66,9 +77,7 @@ def token_command(code: str):
 def revoke_command(code: str):
     """Revoke every token of CODE: its pushes and pulls are refused from now on."""
     with database().unit_of_work() as uow:
-        revoked = uow.session.execute(update(StoreToken).where(
-            StoreToken.location_id == _location(uow.session, code).id, StoreToken.revoked.is_(False))
-            .values(revoked=True)).rowcount
+        revoked = _revoke_tokens(uow.session, _location(uow.session, code))
         uow.commit()
     click.echo(f"{revoked} token(s) revoked")
 

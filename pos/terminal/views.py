@@ -22,6 +22,8 @@ def script_strings() -> dict:
     ``{name}`` marks a value the script fills in."""
     return {
         "unknown_code": gettext("Unknown code {code}"),
+        "login_locked": gettext("Too many wrong PINs: this login is locked for {seconds} s. "
+                                "Try again then, or ask a manager."),
         "offline": gettext("No connection to the server. Nothing was lost; try again."),
         "login_again": gettext("Your login has expired. Log in again."),
         "basket_parked": gettext("Basket parked."),

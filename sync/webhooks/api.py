@@ -4,8 +4,8 @@ from __future__ import annotations
 import secrets
 import uuid
 from typing import Literal
-from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from pos.stock.problem_docs import problem_responses
 from sync.webhooks.delivery import delivery_json
 from sync.webhooks.events import EVENTS
 from sync.webhooks.models import WebhookDelivery, WebhookSubscription
+from sync.webhooks.targets import refusal
 from sync.webshop.http import client_run
 from sync.webshop.schemas import RequiredIdempotencyKey
 
@@ -79,9 +80,9 @@ def _json(subscription, secret=None) -> dict:
 @api.post("/webhooks/subscriptions", responses={201: WebhookSubscriptionOut, **problem_responses(400, 401, 403, 422)})
 def subscribe(body: WebhookSubscriptionIn, header: RequiredIdempotencyKey):
     """Subscribe a URL to events; deliveries carry X-POS-Signature: t=…,v1=hex(HMAC-SHA256(secret, "t.body"))."""
-    parts = urlsplit(body.url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ApiProblem(422, "invalid-field", "url: an http(s) URL with a host", field="url")
+    refused = refusal(body.url, current_app.config["POS_WEBHOOK_ALLOW_PRIVATE_TARGETS"])
+    if refused:
+        raise ApiProblem(422, "invalid-field", f"url: {refused}", field="url")
 
     def work(session, client):
         secret = body.secret or secrets.token_urlsafe(32)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from pos.db import utcnow
 from sync.webhooks.models import WebhookDelivery, WebhookSubscription
 from sync.webhooks.signing import HEADER, sign
+from sync.webhooks.targets import refusal
 
 log = logging.getLogger("sync.webhooks")
 
@@ -21,11 +22,12 @@ class RetryPolicy:
     max_attempts: int = 8
     backoff_seconds: int = 30
     timeout_seconds: int = 10
+    allow_private_targets: bool = False
 
     @classmethod
     def from_config(cls, config) -> "RetryPolicy":
         return cls(config["POS_WEBHOOK_MAX_ATTEMPTS"], config["POS_WEBHOOK_BACKOFF_SECONDS"],
-                   config["POS_WEBHOOK_TIMEOUT_SECONDS"])
+                   config["POS_WEBHOOK_TIMEOUT_SECONDS"], config["POS_WEBHOOK_ALLOW_PRIVATE_TARGETS"])
 
     def delay(self, attempts: int) -> dt.timedelta:
         """After the n-th failure wait backoff × 2^(n−1), at most a day."""
@@ -51,15 +53,22 @@ def deliver_due(db, policy: RetryPolicy, now: dt.datetime | None = None, limit: 
     for delivery, url, secret in due:
         body = body_of(delivery)
         code, error = None, ""
+        refused = refusal(url, policy.allow_private_targets)
         try:
-            response = http.post(url, data=body, timeout=policy.timeout_seconds, allow_redirects=False, headers={
-                "Content-Type": "application/json", HEADER: sign(secret, body),
-                "X-POS-Event": delivery.event, "X-POS-Delivery": str(delivery.id)})
-            code = response.status_code
-            if not 200 <= code < 300:
-                error = f"HTTP {code}: {response.text[:300]}"
+            if refused:
+                error = f"target refused: {refused}"
+            else:
+                response = http.post(url, data=body, timeout=policy.timeout_seconds, allow_redirects=False,
+                                     stream=True, headers={
+                                         "Content-Type": "application/json", HEADER: sign(secret, body),
+                                         "X-POS-Event": delivery.event, "X-POS-Delivery": str(delivery.id)})
+                response.close()  # what the target answers is never read, kept or shown back through the API
+                code = response.status_code
+                if not 200 <= code < 300:
+                    error = f"HTTP {code}"
         except requests.RequestException as exc:
-            error = f"{exc.__class__.__name__}: {exc}"[:500]
+            # the class only: the message would tell a subscriber about hosts and ports behind HQ
+            error = exc.__class__.__name__
         with db.unit_of_work() as uow:
             row = uow.session.get(WebhookDelivery, delivery.id)
             row.attempts += 1

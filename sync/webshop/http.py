@@ -10,8 +10,8 @@ import json
 from typing import Callable
 
 from flask import Response, current_app, request
-from sqlalchemy.exc import IntegrityError
 
+from pos.http import UNIQUE_VIOLATIONS
 from pos.problems import ApiProblem
 from sync.webshop.keys import authenticate
 from sync.webshop.models import IdempotentRequest
@@ -63,7 +63,7 @@ def client_run(scope: str, work: Callable, *, status: int = 200, read_only: bool
                                                   status=status, body=result))
             if not read_only:
                 uow.commit()
-    except IntegrityError:
+    except UNIQUE_VIOLATIONS:
         replay = None
         if posting:
             # The same key raced in from another connection and won: answer as it did.

@@ -31,6 +31,29 @@ def add_client(session, name: str, scopes: list[str]) -> tuple[ApiClient, str]:
     return client, key
 
 
+def _named(session, name: str) -> ApiClient:
+    client = session.scalars(select(ApiClient).where(ApiClient.name == name)).one_or_none()
+    if client is None:
+        raise ValueError(f"no client named {name!r}; `flask clients list` shows them")
+    return client
+
+
+def rotate_key(session, name: str) -> tuple[ApiClient, str]:
+    """A new key for client NAME; the old one stops working when this commits (keys are looked up per request)."""
+    client = _named(session, name)
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    client.key_hash, client.key_prefix, client.active = key_hash(key), key[:10], True
+    session.flush()
+    return client, key
+
+
+def revoke_client(session, name: str) -> ApiClient:
+    """Client NAME's key is refused (401) from the next request on; its subscriptions stop being served."""
+    client = _named(session, name)
+    client.active = False
+    return client
+
+
 def authenticate(session, header: str | None, scope: str) -> ApiClient:
     scheme, _, key = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():

@@ -93,6 +93,7 @@
   function problemText(problem, response) {
     const slug = (problem && problem.type || "").split("/").pop();
     if (slug === "unknown-code" && problem.code) return fill(T.unknown_code, { code: problem.code });
+    if (slug === "login-locked" && problem.retry_after) return fill(T.login_locked, { seconds: problem.retry_after });
     return (problem && (problem.detail || problem.title)) || `${response.status} ${response.statusText}`;
   }
 
