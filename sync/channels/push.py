@@ -32,6 +32,7 @@ FEED_LOOKBACK = 500
 FEED_ROWS_PER_ROUND = 20_000
 LISTINGS_PER_ROUND = 5_000
 STALE = "COMPARE_QUANTITY_STALE"
+VERSIONED = ("allegro", "shopify")  # channels told what we believe they show now
 
 # The push round and the stock job both publish the availability feed; two publishers at once would
 # race to insert the same channel_availability rows on PostgreSQL.  The worker is one process, so one
@@ -77,10 +78,11 @@ def due_updates(session, channel: str, limit: int = LISTINGS_PER_ROUND) -> list[
     rows = session.scalars(select(ChannelListing).where(ChannelListing.channel == channel,
                                                         ChannelListing.wanted_seq > ChannelListing.pushed_seq)
                            .order_by(ChannelListing.wanted_seq).limit(limit)).all()
-    # Shopify compares against what it shows; we only know that once it confirmed a figure of ours.
+    # What the channel last confirmed: Shopify compares against it, Allegro activates an offer it
+    # may have ended (last told 0, or never told anything) again.
     return [(row.id, row.wanted_seq,
              QuantityUpdate(row.sku, row.listing_id, max(0, row.wanted_quantity),
-                            row.pushed_quantity if channel == "shopify" else None)) for row in rows]
+                            row.pushed_quantity if channel in VERSIONED else None)) for row in rows]
 
 
 def record_outcomes(session, channel: str, sent: list[tuple], result) -> dict:

@@ -12,7 +12,8 @@ def drift(fakes, n: int, values: dict) -> None:
     ids = listing_ids(n)
     fakes.allegro.offers[ids["allegro"]]["quantity"] = values["allegro"]
     fakes.amazon.listings[ids["amazon"]] = values["amazon"]
-    fakes.ebay.items[ids["ebay"]] = values["ebay"]
+    for offer in fakes.ebay.offers_of(ids["ebay"]).values():  # what eBay buyers see
+        offer["availableQuantity"] = values["ebay"]
     fakes.shopify.levels[(ids["shopify"], fakes.shopify.location_id)] = values["shopify"]
 
 
