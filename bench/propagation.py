@@ -3,8 +3,8 @@
 Run: .venv/bin/python bench/propagation.py
 HQ runs on PostgreSQL (POS_TEST_POSTGRES_URL or postgres@127.0.0.1; SQLite when none answers), served
 over real HTTP; the till sells through the basket and checkout API; the four fake marketplaces
-(marketplaces.fakes, on 127.0.0.1) are the channels; the worker's real jobs run in-process on their
-default schedule (APScheduler, as `python -m sync` runs them).  A sale counts as propagated when every
+(marketplaces.fakes, on 127.0.0.1) are the channels; the worker's real jobs and channel pushers run
+in-process on their default schedule (sync.worker.schedule, as `python -m sync` runs them).  A sale counts as propagated when every
 fake shows the marketplace figure after it (quantities only fall during the run, so "at most" is right).
 Settings: BENCH_SALES (200), BENCH_RATE sales per second (10), BENCH_SKUS (40).
 Baseline (main before issue #12): median 2.7 s, p95 4.9 s."""
@@ -84,16 +84,12 @@ def piece_skus(app) -> list[int]:
 
 
 def background_worker(app):
-    """The worker's own jobs and schedule (sync.worker.build_scheduler), in a background thread."""
+    """The worker's own jobs, schedule and channel pushers (sync.worker.schedule), in background threads."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from sync.jobs import jobs_for
-    from sync.worker import _now, _runner
+    from sync.worker import schedule
 
-    scheduler = BackgroundScheduler(timezone="UTC")
-    for job in jobs_for(app.config["POS_ROLE"]):
-        scheduler.add_job(_runner(app, job), "interval", seconds=job.seconds, id=job.id, max_instances=1,
-                          coalesce=True, replace_existing=True, next_run_time=_now())
+    scheduler = schedule(app, BackgroundScheduler(timezone="UTC"))
     scheduler.start()
     return scheduler
 
@@ -172,7 +168,8 @@ def main() -> int:
             watch.thread.start()
             rng = random.Random(6)
             print(f"HQ on {kind}; {SALES} sales at {RATE:g}/s over {len(numbers)} SKUs; "
-                  f"worker jobs: push every 1 s, orders every 15 s, reconcile every 300 s")
+                  f"worker: a pusher per channel woken by the availability feed, orders every 15 s, reconcile every 300 s")
+            before = {c: len(f.exchanges) for c, f in fakes.by_channel.items()}
             started = time.monotonic()
             for i in range(SALES):
                 due = started + i / RATE
@@ -186,8 +183,11 @@ def main() -> int:
                 time.sleep(0.05)
             watch.stop.set()
             watch.thread.join()
+            calls = {c: len(f.exchanges) - before[c] for c, f in fakes.by_channel.items()}
     finally:
         scheduler.shutdown(wait=True)
+        from sync.channels.pushers import stop_pushers
+        stop_pushers(app)
         from sync.channels.accounts import clients
         clients(app).close()
         app.extensions["pos.db"].dispose()
@@ -205,6 +205,8 @@ def main() -> int:
     for channel in CHANNELS:
         values = [item["seen"][channel] for item in watch.done]
         print(f"  {channel:8s} median {statistics.median(values):.2f} s   p95 {percentile(values, 95):.2f} s")
+    # Coalesced pushes: far fewer calls than sales (order pulls and Allegro's command polls included).
+    print("API requests during the sales: " + ", ".join(f"{c} {n}" for c, n in calls.items()) + f" for {SALES} sales")
     rejected = sum(len(f.rejected) + len(f.invalid_responses) for f in fakes.by_channel.values())
     print(f"requests the fakes refused or answers off spec: {rejected}")
     met = median <= AIM_MEDIAN and p95 <= AIM_P95 and not lost and not rejected
