@@ -45,7 +45,6 @@ class Pushers:
         self.tick, self.idle = pace["feed"], pace["idle"]
         self.woken = {channel: threading.Event() for channel in self.channels}
         self.stopping = threading.Event()
-        self.last: dict[str, dict] = {}
         self.threads: list[threading.Thread] = []
 
     def start(self) -> "Pushers":
@@ -101,7 +100,6 @@ class Pushers:
             except Exception:  # a failing push is logged and tried again; the pusher stays up
                 log.exception("pushing to %s failed", channel)
                 result = {"channel": channel, "error": "crashed"}
-            self.last[channel] = result
             if result.get("pushed") or result.get("failed"):
                 log.info("pushed to %s: %s", channel, {k: v for k, v in result.items() if k != "channel"})
             until = result.get("until")
@@ -110,17 +108,6 @@ class Pushers:
                 self.stopping.wait(max(0.05, (until - utcnow()).total_seconds()))
             else:
                 event.wait(self.idle)
-
-    def line(self) -> str:
-        if not self.channels:
-            return "no channel configured"
-        alive = sum(thread.is_alive() for thread in self.threads)
-        parts = []
-        for channel in self.channels:
-            result = self.last.get(channel, {})
-            parts.append(f"{channel}: " + str(result.get("skipped") or result.get("error") or
-                                              f"last push {result.get('pushed', '-')}"))
-        return f"{alive} pusher thread(s) running; " + "; ".join(parts)
 
 
 def start_pushers(app) -> Pushers:
