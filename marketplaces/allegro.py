@@ -4,7 +4,10 @@ Quantities: batch command ``PUT /sale/offer-quantity-change-commands/{commandId}
 (FIXED value, up to 1000 offers; the command id is a UUID we choose, so a retry
 re-sends the same id), then the command and its tasks are polled. FIXED needs
 a quantity above 0, so zero stock goes through ``PATCH /sale/product-offers/{id}``
-with ``stock.available = 0`` (which ends the offer, as the spec describes).
+with ``stock.available = 0`` (which ends the offer, as the spec describes). An ended
+offer does not come back by itself when stock returns: it is activated again with a
+publication command ``PUT /sale/offer-publication-commands/{commandId}`` (ACTIVATE, up
+to 1000 offers, polled like the quantity command).
 Orders: ``GET /order/events`` from the last event id, then each checkout form.
 """
 
@@ -25,9 +28,10 @@ from marketplaces.base import (
     OrderState,
     PushResult,
     QuantityUpdate,
+    SkuOutcome,
 )
 from marketplaces.batching import chunked, coalesce_updates, dedupe_orders, group_by_quantity, parse_time
-from marketplaces.errors import ChannelError
+from marketplaces.errors import ChannelAuthError, ChannelError, ChannelUnavailable
 from marketplaces.http import ChannelSession, RetryPolicy
 from marketplaces.money import to_minor_units
 from marketplaces.registry import register
@@ -35,6 +39,8 @@ from marketplaces.registry import register
 MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
 MAX_OFFERS_PER_COMMAND = 1000
 MAX_EVENTS_PER_PAGE = 1000
+QUANTITY_COMMANDS = "/sale/offer-quantity-change-commands"
+PUBLICATION_COMMANDS = "/sale/offer-publication-commands"
 
 
 @register("allegro")
@@ -95,67 +101,83 @@ class AllegroClient(ChannelClient):
 
     # -- quantities -------------------------------------------------------------------
     def push_quantities(self, updates: Sequence[QuantityUpdate]) -> PushResult:
-        result = PushResult()
+        """Per offer: 0 ends it, a positive figure is set by FIXED command and, where the offer may
+        have been ended (``version`` 0 or unknown: sold out earlier, by us or by Allegro), activated
+        again, since a restocked ENDED offer stays invisible to buyers.  Each offer gets its own
+        outcome: an edit Allegro refuses, or a call that keeps failing, fails only its own offers."""
+        outcomes: dict[str, SkuOutcome] = {}
         updates = coalesce_updates(updates)
         for update in updates:
             if update.quantity < 0:
-                result.add_failed(update, "INVALID_QUANTITY", "quantity below zero")
-        updates = [u for u in updates if u.quantity >= 0]
+                outcomes[update.listing_id] = _failed(update, "INVALID_QUANTITY", "quantity below zero")
         for update in [u for u in updates if u.quantity == 0]:
-            self._end_by_zero_stock(update, result)
-        for quantity, group in group_by_quantity(u for u in updates if u.quantity > 0).items():
+            outcomes[update.listing_id] = self._end_by_zero_stock(update)
+        positive = [u for u in updates if u.quantity > 0]
+        for quantity, group in group_by_quantity(positive).items():
             for batch in chunked(group, MAX_OFFERS_PER_COMMAND):
-                self._run_command(quantity, batch, result)
-        return result
+                outcomes.update(self._run_batch(QUANTITY_COMMANDS, _quantity_body(quantity, batch), batch))
+        maybe_ended = [u for u in positive if u.version in (None, 0) and outcomes[u.listing_id].ok]
+        for batch in chunked(maybe_ended, MAX_OFFERS_PER_COMMAND):
+            activated = self._run_batch(PUBLICATION_COMMANDS, _publication_body("ACTIVATE", batch), batch)
+            refused = [u for u in batch if not activated[u.listing_id].ok]
+            # Allegro may refuse to activate an offer that is active already: that is no failure.
+            active = self.read_publication([u.listing_id for u in refused]) if refused else {}
+            for update in batch:
+                if activated[update.listing_id].ok or active.get(update.listing_id, ("", 0))[0] == "ACTIVE":
+                    continue
+                failure = activated[update.listing_id]
+                outcomes[update.listing_id] = _failed(update, failure.code or "FAIL",
+                                                      f"quantity set, but not activated: {failure.message}")
+        return PushResult([outcomes[u.listing_id] for u in updates])
 
-    def _end_by_zero_stock(self, update: QuantityUpdate, result: PushResult) -> None:
-        response = self.session.request(
-            "PATCH",
-            f"/sale/product-offers/{update.listing_id}",
-            data=_json({"stock": {"available": 0}}),
-            headers={"Content-Type": MEDIA_TYPE},
-        )
+    def _end_by_zero_stock(self, update: QuantityUpdate) -> SkuOutcome:
+        try:
+            response = self.session.request(
+                "PATCH",
+                f"/sale/product-offers/{update.listing_id}",
+                data=_json({"stock": {"available": 0}}),
+                headers={"Content-Type": MEDIA_TYPE},
+            )
+        except ChannelAuthError:
+            raise
+        except ChannelError as exc:
+            return _failed(update, _code(exc), str(exc))
         if response.status_code in (200, 202):
-            result.add_ok(update)
-        else:
-            result.add_failed(update, f"HTTP_{response.status_code}", _error_text(response))
+            return SkuOutcome(update.sku, update.listing_id, update.quantity, True)
+        return _failed(update, f"HTTP_{response.status_code}", _error_text(response))
 
-    def _run_command(self, quantity: int, batch: list[QuantityUpdate], result: PushResult) -> None:
+    def _run_batch(self, commands: str, body: dict[str, Any], batch: list[QuantityUpdate]) -> dict[str, SkuOutcome]:
+        """One command (quantity or publication) for up to 1000 offers, polled to its per-offer tasks."""
+        try:
+            return self._run_command(commands, body, batch)
+        except ChannelAuthError:
+            raise
+        except ChannelError as exc:
+            return {u.listing_id: _failed(u, _code(exc), str(exc)) for u in batch}
+
+    def _run_command(self, commands: str, body: dict[str, Any], batch: list[QuantityUpdate]) -> dict[str, SkuOutcome]:
         command_id = str(uuid.uuid4())
-        body = {
-            "modification": {"changeType": "FIXED", "value": quantity},
-            "offerCriteria": [
-                {"type": "CONTAINS_OFFERS", "offers": [{"id": u.listing_id} for u in batch]}
-            ],
-        }
         response = self.session.request(
-            "PUT",
-            f"/sale/offer-quantity-change-commands/{command_id}",
-            data=_json(body),
-            headers={"Content-Type": MEDIA_TYPE},
+            "PUT", f"{commands}/{command_id}", data=_json(body), headers={"Content-Type": MEDIA_TYPE},
         )
         # 409 means this very command id is already registered: an earlier attempt
         # reached Allegro but its answer was lost, so we go on to poll it.
         if response.status_code not in (201, 409):
-            for update in batch:
-                result.add_failed(update, f"HTTP_{response.status_code}", _error_text(response))
-            return
-        if not self._wait_for_command(command_id):
-            for update in batch:
-                result.add_failed(update, "COMMAND_PENDING", f"command {command_id} still running")
-            return
-        statuses = self._task_statuses(command_id)
+            return {u.listing_id: _failed(u, f"HTTP_{response.status_code}", _error_text(response)) for u in batch}
+        if not self._wait_for_command(commands, command_id):
+            return {u.listing_id: _failed(u, "COMMAND_PENDING", f"command {command_id} still running") for u in batch}
+        statuses = self._task_statuses(commands, command_id)
+        outcomes = {}
         for update in batch:
             status, message = statuses.get(update.listing_id, ("MISSING", "no task reported for offer"))
-            if status == "SUCCESS":
-                result.add_ok(update)
-            else:
-                result.add_failed(update, status, message)
+            outcomes[update.listing_id] = (SkuOutcome(update.sku, update.listing_id, update.quantity, True)
+                                           if status == "SUCCESS" else _failed(update, status, message))
+        return outcomes
 
-    def _wait_for_command(self, command_id: str) -> bool:
+    def _wait_for_command(self, commands: str, command_id: str) -> bool:
         deadline = time.monotonic() + self.poll_timeout
         while True:
-            response = self.session.request("GET", f"/sale/offer-quantity-change-commands/{command_id}")
+            response = self.session.request("GET", f"{commands}/{command_id}")
             _expect(response, 200)
             report = response.json()
             counts = report.get("taskCount") or {}
@@ -167,10 +189,10 @@ class AllegroClient(ChannelClient):
                 return False
             self._sleep(self.poll_interval)
 
-    def _task_statuses(self, command_id: str) -> dict[str, tuple[str, str]]:
+    def _task_statuses(self, commands: str, command_id: str) -> dict[str, tuple[str, str]]:
         response = self.session.request(
             "GET",
-            f"/sale/offer-quantity-change-commands/{command_id}/tasks",
+            f"{commands}/{command_id}/tasks",
             params={"limit": MAX_OFFERS_PER_COMMAND, "offset": 0},
         )
         _expect(response, 200)
@@ -185,18 +207,25 @@ class AllegroClient(ChannelClient):
             statuses[offer_id] = (task.get("status") or "UNKNOWN", message)
         return statuses
 
-    def read_quantities(self, listing_ids: Iterable[str]) -> dict[str, int]:
-        """Offers Allegro does not know (404) are left out of the answer."""
-        quantities: dict[str, int] = {}
+    def read_publication(self, listing_ids: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """{offer id: (publication status, stock)}; offers Allegro does not know (404) are left out."""
+        found: dict[str, tuple[str, int]] = {}
         for offer_id in dict.fromkeys(listing_ids):
             response = self.session.request("GET", f"/sale/product-offers/{offer_id}")
             if response.status_code == 404:
                 continue
             _expect(response, 200)
-            stock = response.json().get("stock") or {}
-            if "available" in stock:
-                quantities[offer_id] = int(stock["available"])
-        return quantities
+            offer = response.json()
+            stock = offer.get("stock") or {}
+            status = (offer.get("publication") or {}).get("status") or "UNKNOWN"
+            found[offer_id] = (status, int(stock.get("available") or 0))
+        return found
+
+    def read_quantities(self, listing_ids: Iterable[str]) -> dict[str, int]:
+        """What buyers can buy: the stock of an ACTIVE offer, 0 for one that is not (ENDED, INACTIVE,
+        ACTIVATING) whatever stock it keeps.  Offers Allegro does not know (404) are left out."""
+        return {offer_id: (stock if status == "ACTIVE" else 0)
+                for offer_id, (status, stock) in self.read_publication(listing_ids).items()}
 
     # -- orders -------------------------------------------------------------------------
     def pull_orders(self, cursor: str | None, known: KnownOrders | None = None) -> tuple[list[ChannelOrder], str | None]:
@@ -293,6 +322,27 @@ def order_from_checkout_form(form: dict[str, Any]) -> ChannelOrder:
         if address
         else None,
     )
+
+
+def _quantity_body(quantity: int, batch: list[QuantityUpdate]) -> dict[str, Any]:
+    return {"modification": {"changeType": "FIXED", "value": quantity}, "offerCriteria": _criteria(batch)}
+
+
+def _publication_body(action: str, batch: list[QuantityUpdate]) -> dict[str, Any]:
+    return {"publication": {"action": action}, "offerCriteria": _criteria(batch)}
+
+
+def _criteria(batch: list[QuantityUpdate]) -> list[dict[str, Any]]:
+    return [{"type": "CONTAINS_OFFERS", "offers": [{"id": u.listing_id} for u in batch]}]
+
+
+def _failed(update: QuantityUpdate, code: str, message: str) -> SkuOutcome:
+    return SkuOutcome(update.sku, update.listing_id, update.quantity, False, code, message)
+
+
+def _code(exc: ChannelError) -> str:
+    """UNAVAILABLE: still failing after retries (the channel, not the offer); else the HTTP status."""
+    return "UNAVAILABLE" if isinstance(exc, ChannelUnavailable) else f"HTTP_{exc.status or 0}"
 
 
 def _json(body: Any) -> str:

@@ -1,7 +1,9 @@
 """eBay Sell APIs client (Inventory v1 for stock, Fulfillment v1 for orders).
 
-Quantities: ``bulkUpdatePriceQuantity`` with at most 25 inventory items a
-call, each set to an absolute ship-to-home quantity (so a retry is harmless).
+Quantities: ``bulkUpdatePriceQuantity`` with at most 25 inventory items (and 25 offers) a
+call, each item and its published offers set to an absolute quantity (so a retry is harmless):
+buyers see the offer's ``availableQuantity``, so the offers (found once per SKU with
+``getOffers``) are updated with the item.
 For eBay the listing id is the inventory item's SKU.
 Orders: ``getOrders`` with ``filter=lastmodifieddate:[cursor..]``, page after page by the ``next`` URI
 eBay hands back (never an offset of our own making).
@@ -25,7 +27,7 @@ from marketplaces.base import (
     PushResult,
     QuantityUpdate,
 )
-from marketplaces.batching import chunked, coalesce_updates, dedupe_orders, iso_z, later_cursor, parse_time
+from marketplaces.batching import coalesce_updates, dedupe_orders, iso_z, later_cursor, parse_time
 from marketplaces.errors import ChannelError
 from marketplaces.http import ChannelSession, RetryPolicy
 from marketplaces.money import to_minor_units
@@ -51,6 +53,7 @@ class EbayClient(ChannelClient):
         orders_page_size: int = ORDERS_PAGE,
     ):
         super().__init__(session)
+        self._offers: dict[str, list[str]] = {}  # sku -> published offer ids
         self.initial_lookback = initial_lookback
         self.orders_page_size = min(orders_page_size, ORDERS_PAGE)
 
@@ -84,14 +87,14 @@ class EbayClient(ChannelClient):
         return cls(session, **opts)
 
     def push_quantities(self, updates: Sequence[QuantityUpdate]) -> PushResult:
+        """Each SKU's inventory item and its published offers get the figure in one entry: buyers see
+        the offer's availableQuantity, which overrides the item's ship-to-home quantity.  A call holds
+        at most 25 entries and 25 offers; a SKU succeeds only when its item and every offer did."""
         result = PushResult()
-        for batch in chunked(coalesce_updates(updates), MAX_ITEMS_PER_BULK_CALL):
-            body = {
-                "requests": [
-                    {"sku": u.listing_id, "shipToLocationAvailability": {"quantity": u.quantity}}
-                    for u in batch
-                ]
-            }
+        updates = coalesce_updates(updates)
+        offers = self._published_offers([u.listing_id for u in updates])
+        for batch in _batches(updates, offers):
+            body = {"requests": [_price_quantity(u, offers.get(u.listing_id, [])) for u in batch]}
             response = self.session.request(
                 "POST", f"{INVENTORY}/bulk_update_price_quantity", json=body
             )
@@ -99,34 +102,51 @@ class EbayClient(ChannelClient):
                 for update in batch:
                     result.add_failed(update, f"HTTP_{response.status_code}", _errors_text(response.json() if _is_json(response) else {}))
                 continue
-            by_sku = {r.get("sku"): r for r in response.json().get("responses", [])}
+            answers: dict[str, list[dict[str, Any]]] = {}
+            for answer in response.json().get("responses", []):
+                answers.setdefault(answer.get("sku"), []).append(answer)
             for update in batch:
-                answer = by_sku.get(update.listing_id)
-                if answer is None:
+                mine = answers.get(update.listing_id)
+                failed = [a for a in mine or [] if a.get("statusCode") != 200]
+                if not mine:
                     result.add_failed(update, "MISSING", "no response for this SKU")
-                elif answer.get("statusCode") == 200:
+                elif not failed:
                     result.add_ok(update)
                 else:
-                    errors = answer.get("errors") or []
-                    code = str(errors[0].get("errorId")) if errors else f"HTTP_{answer.get('statusCode')}"
-                    result.add_failed(update, code, _errors_text(answer))
+                    if any(a.get("offerId") for a in failed):
+                        self._offers.pop(update.listing_id, None)  # withdrawn or replaced: look it up again
+                    errors = failed[0].get("errors") or []
+                    code = str(errors[0].get("errorId")) if errors else f"HTTP_{failed[0].get('statusCode')}"
+                    result.add_failed(update, code, _errors_text(failed[0]))
         return result
 
+    def _published_offers(self, skus: Iterable[str]) -> dict[str, list[str]]:
+        """{sku: published offer ids}, looked up once per SKU (getOffers) and kept while they work."""
+        for sku in dict.fromkeys(skus):
+            if sku not in self._offers:
+                offers = self.read_offers(sku)
+                if offers:
+                    self._offers[sku] = [o["offerId"] for o in offers if o.get("status") == "PUBLISHED"]
+        return {sku: self._offers[sku] for sku in skus if sku in self._offers}
+
+    def read_offers(self, sku: str) -> list[dict[str, Any]]:
+        """The SKU's offers as eBay has them now (getOffers); none when eBay knows none (404)."""
+        response = self.session.request("GET", f"{INVENTORY}/offer", params={"sku": sku})
+        if response.status_code == 404:
+            return []
+        _expect(response, 200)
+        return list(response.json().get("offers") or [])
+
     def read_quantities(self, listing_ids: Iterable[str]) -> dict[str, int]:
+        """What buyers see: the availableQuantity of the SKU's published offers (the highest, should
+        two offers disagree: showing too many is what sells pieces we lack).  SKUs with no published
+        offer are not on sale and are left out."""
         quantities: dict[str, int] = {}
-        for batch in chunked(list(dict.fromkeys(listing_ids)), MAX_ITEMS_PER_BULK_CALL):
-            response = self.session.request(
-                "POST", f"{INVENTORY}/bulk_get_inventory_item",
-                json={"requests": [{"sku": sku} for sku in batch]},
-            )
-            _expect(response, 200, 207)
-            for answer in response.json().get("responses", []):
-                if answer.get("statusCode") != 200:
-                    continue
-                item = answer.get("inventoryItem") or {}
-                ship = (item.get("availability") or {}).get("shipToLocationAvailability") or {}
-                if "quantity" in ship:
-                    quantities[answer["sku"]] = int(ship["quantity"])
+        for sku in dict.fromkeys(listing_ids):
+            published = [o for o in self.read_offers(sku) if o.get("status") == "PUBLISHED"]
+            if published:
+                self._offers[sku] = [o["offerId"] for o in published]
+                quantities[sku] = max(int(o.get("availableQuantity") or 0) for o in published)
         return quantities
 
     def pull_orders(self, cursor: str | None, known: KnownOrders | None = None) -> tuple[list[ChannelOrder], str | None]:
@@ -219,6 +239,30 @@ def order_from_ebay(raw: dict[str, Any]) -> ChannelOrder:
         delivery_method=method,
         delivery_address=address,
     )
+
+
+def _price_quantity(update: QuantityUpdate, offer_ids: list[str]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"sku": update.listing_id, "shipToLocationAvailability": {"quantity": update.quantity}}
+    if offer_ids:
+        entry["offers"] = [{"offerId": offer_id, "availableQuantity": update.quantity} for offer_id in offer_ids]
+    return entry
+
+
+def _batches(updates: list[QuantityUpdate], offers: dict[str, list[str]]) -> list[list[QuantityUpdate]]:
+    """Calls of at most 25 entries holding at most 25 offers between them."""
+    batches: list[list[QuantityUpdate]] = []
+    current: list[QuantityUpdate] = []
+    offer_count = 0
+    for update in updates:
+        count = min(len(offers.get(update.listing_id, [])), MAX_ITEMS_PER_BULK_CALL)
+        if current and (len(current) == MAX_ITEMS_PER_BULK_CALL or offer_count + count > MAX_ITEMS_PER_BULK_CALL):
+            batches.append(current)
+            current, offer_count = [], 0
+        current.append(update)
+        offer_count += count
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _is_json(response: Any) -> bool:

@@ -19,6 +19,9 @@ class Job:
     run: Callable  # run(app) -> str (a line for the log)
     seconds: int
     roles: tuple = ("store", "hq", "standalone")
+    # Jobs that wake on their own when there is work: the worker starts service(app) once instead of
+    # running ``run`` on a timer (``run`` stays for `flask sync once`).
+    service: Callable | None = None
 
 
 def purge_expired_tokens(app) -> str:
@@ -52,9 +55,11 @@ def _stock_jobs() -> list[Job]:
 
 def _channel_jobs() -> list[Job]:
     from sync.channels.jobs import pull_channel_orders, push_to_channels, reconcile_channels
+    from sync.channels.pushers import start_pushers
     online = ("hq", "standalone")  # a channel without POS_CHANNEL_<NAME>_URL is skipped
     return [
-        Job("push_to_channels", push_to_channels, seconds=1, roles=online),
+        # One pusher per channel, woken when the availability feed grows (sync.channels.pushers).
+        Job("push_to_channels", push_to_channels, seconds=1, roles=online, service=start_pushers),
         Job("pull_channel_orders", pull_channel_orders, seconds=15, roles=online),
         Job("reconcile_channels", reconcile_channels, seconds=300, roles=online),
     ]

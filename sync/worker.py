@@ -20,8 +20,16 @@ def _runner(app, job):
 
 
 def build_scheduler(app) -> BlockingScheduler:
-    scheduler = BlockingScheduler(timezone="UTC")
+    return schedule(app, BlockingScheduler(timezone="UTC"))
+
+
+def schedule(app, scheduler):
+    """Timer jobs go on the scheduler; jobs that wake on their own (``Job.service``) are started instead."""
     for job in jobs_for(app.config["POS_ROLE"]):
+        if job.service is not None:
+            job.service(app)
+            log.info("%s: started", job.id)
+            continue
         scheduler.add_job(_runner(app, job), "interval", seconds=job.seconds, id=job.id, max_instances=1,
                           coalesce=True, replace_existing=True, next_run_time=_now())
     return scheduler

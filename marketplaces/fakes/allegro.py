@@ -1,4 +1,5 @@
-"""A fake Allegro REST API: offers' stock, quantity-change commands, order events."""
+"""A fake Allegro REST API: offers' stock and publication, quantity-change and publication commands,
+order events."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _now() -> str:
 class _Command:
     command_id: str
     body: str
-    value: int
+    value: int | str  # the FIXED quantity, or the publication action (ACTIVATE | END)
     offer_ids: list[str]
     created_at: str
     polls_left: int
@@ -63,6 +64,7 @@ class FakeAllegro(FakeServer):
         self.command_polls = command_polls
         self.offers: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, _Command] = {}
+        self.publication_commands: dict[str, _Command] = {}
         self.checkout_forms: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self._event_ids = itertools.count(1_000_001)
@@ -71,6 +73,10 @@ class FakeAllegro(FakeServer):
                 Rule("/sale/offer-quantity-change-commands/<command_id>", methods=["PUT"], endpoint="put_command"),
                 Rule("/sale/offer-quantity-change-commands/<command_id>", methods=["GET"], endpoint="get_command"),
                 Rule("/sale/offer-quantity-change-commands/<command_id>/tasks", methods=["GET"], endpoint="get_tasks"),
+                Rule("/sale/offer-publication-commands/<command_id>", methods=["PUT"], endpoint="put_publication"),
+                Rule("/sale/offer-publication-commands/<command_id>", methods=["GET"], endpoint="get_publication"),
+                Rule("/sale/offer-publication-commands/<command_id>/tasks", methods=["GET"],
+                     endpoint="get_publication_tasks"),
                 Rule("/sale/product-offers/<offer_id>", methods=["GET"], endpoint="get_offer"),
                 Rule("/sale/product-offers/<offer_id>", methods=["PATCH"], endpoint="patch_offer"),
                 Rule("/order/events", methods=["GET"], endpoint="get_events"),
@@ -88,6 +94,14 @@ class FakeAllegro(FakeServer):
 
     def quantity(self, offer_id: str) -> int:
         return self.offers[offer_id]["quantity"]
+
+    def status(self, offer_id: str) -> str:
+        return self.offers[offer_id]["status"]
+
+    def shown(self, offer_id: str) -> int:
+        """What a buyer can buy: only an ACTIVE offer sells its stock."""
+        offer = self.offers[offer_id]
+        return offer["quantity"] if offer["status"] == "ACTIVE" else 0
 
     def add_order(
         self,
@@ -220,31 +234,25 @@ class FakeAllegro(FakeServer):
             raise SpecViolation("modification.changeType and modification.value are required")
         if modification["changeType"] == "FIXED" and modification["value"] <= 0:
             raise SpecViolation("FIXED needs a new stock quantity > 0")
-        offer_ids = [
-            offer.get("id")
-            for criterion in body.get("offerCriteria") or []
-            for offer in criterion.get("offers") or []
-        ]
-        if not offer_ids:
-            raise SpecViolation("offerCriteria must name at least one offer")
-        if len(offer_ids) > 1000:
-            raise SpecViolation(f"{len(offer_ids)} offers in one command; at most 1000")
-        if any(c.get("type") != "CONTAINS_OFFERS" for c in body["offerCriteria"]):
-            raise SpecViolation("offerCriteria.type must be CONTAINS_OFFERS")
+        offer_ids = self._criteria_offers(body)
+        if modification["changeType"] == "GAIN":
+            raise SpecViolation("this fake implements FIXED only")
+        return self._register(self.commands, self._finish, command_id, body, modification["value"], offer_ids,
+                              "stock.available")
+
+    def _register(self, commands: dict[str, _Command], finish: Any, command_id: str, body: dict[str, Any],
+                  value: int | str, offer_ids: list[str], changed: str) -> Response:
+        """A new command with a NEW task per offer; a command id used before is a 409, as on Allegro."""
         with self._lock:
-            if command_id in self.commands:
+            if command_id in commands:
                 return self.error_response(409, "CommandAlreadyExists", "Command id was already used")
-            command = _Command(
-                command_id, json.dumps(body, sort_keys=True), modification["value"],
-                offer_ids, _now(), self.command_polls,
-            )
-            if modification["changeType"] == "GAIN":
-                raise SpecViolation("this fake implements FIXED only")
+            command = _Command(command_id, json.dumps(body, sort_keys=True), value, offer_ids, _now(),
+                               self.command_polls)
             for offer_id in offer_ids:
-                command.tasks[offer_id] = {"offer": {"id": offer_id}, "status": "NEW", "field": "stock.available"}
-            self.commands[command_id] = command
+                command.tasks[offer_id] = {"offer": {"id": offer_id}, "status": "NEW", "field": changed}
+            commands[command_id] = command
             if command.polls_left <= 0:
-                self._finish(command)
+                finish(command)
             return self.json_response(self._report(command), 201, MEDIA_TYPE)
 
     def _finish(self, command: _Command) -> None:
@@ -277,30 +285,78 @@ class FakeAllegro(FakeServer):
             },
         }
 
-    def _command(self, command_id: str) -> _Command | None:
+    def _polled(self, commands: dict[str, _Command], finish: Any, command_id: str) -> Response:
+        """A status poll: the command finishes after ``command_polls`` of them."""
         with self._lock:
-            command = self.commands.get(command_id)
-            if command is not None and command.completed_at is None:
+            command = commands.get(command_id)
+            if command is None:
+                return self.error_response(404, "NotFound", "Command not found")
+            if command.completed_at is None:
                 command.polls_left -= 1
                 if command.polls_left <= 0:
-                    self._finish(command)
-            return command
+                    finish(command)
+            return self.json_response(self._report(command), 200, MEDIA_TYPE)
 
-    def get_command(self, request: Request, validated: Any, command_id: str) -> Response:
-        command = self._command(command_id)
-        if command is None:
-            return self.error_response(404, "NotFound", "Command not found")
-        return self.json_response(self._report(command), 200, MEDIA_TYPE)
-
-    def get_tasks(self, request: Request, validated: Any, command_id: str) -> Response:
+    def _tasks(self, commands: dict[str, _Command], validated: Any, command_id: str) -> Response:
         with self._lock:
-            command = self.commands.get(command_id)
+            command = commands.get(command_id)
             if command is None:
                 return self.error_response(404, "NotFound", "Command not found")
             limit = int(validated.query.get("limit", 100))
             offset = int(validated.query.get("offset", 0))
             tasks = list(command.tasks.values())[offset : offset + limit]
             return self.json_response({"tasks": tasks}, 200, MEDIA_TYPE)
+
+    def get_command(self, request: Request, validated: Any, command_id: str) -> Response:
+        return self._polled(self.commands, self._finish, command_id)
+
+    def get_tasks(self, request: Request, validated: Any, command_id: str) -> Response:
+        return self._tasks(self.commands, validated, command_id)
+
+    # -- publication commands -------------------------------------------------------------
+    @staticmethod
+    def _criteria_offers(body: dict[str, Any]) -> list[str]:
+        """Offer ids of a command's offerCriteria, with the limits the spec states in prose."""
+        criteria = body.get("offerCriteria") or []
+        offer_ids = [offer.get("id") for criterion in criteria for offer in criterion.get("offers") or []]
+        if not offer_ids:
+            raise SpecViolation("offerCriteria must name at least one offer")
+        if len(offer_ids) > 1000:
+            raise SpecViolation(f"{len(offer_ids)} offers in one command; at most 1000")
+        if any(c.get("type") != "CONTAINS_OFFERS" for c in criteria):
+            raise SpecViolation("offerCriteria.type must be CONTAINS_OFFERS")
+        return offer_ids
+
+    def put_publication(self, request: Request, validated: Any, command_id: str) -> Response:
+        body = validated.body or {}
+        action = (body.get("publication") or {}).get("action")
+        if action is None:
+            raise SpecViolation("publication.action is required (ACTIVATE or END)")
+        return self._register(self.publication_commands, self._finish_publication, command_id, body, action,
+                              self._criteria_offers(body), "publication.status")
+
+    def _finish_publication(self, command: _Command) -> None:
+        for offer_id, task in command.tasks.items():
+            offer = self.offers.get(offer_id)
+            reason = self.failing_listings.get(offer_id)
+            if reason is None and offer is None:
+                reason = "The offer does not exist."
+            if reason is None and command.value == "ACTIVATE" and offer["quantity"] <= 0:
+                reason = "An offer without stock cannot be activated."
+            if reason is None:
+                # Activating an active offer (or ending an ended one) changes nothing and succeeds.
+                offer["status"] = "ACTIVE" if command.value == "ACTIVATE" else "ENDED"
+                task.update(status="SUCCESS", message="", errors=[])
+            else:
+                task.update(status="FAIL", message=reason, errors=[
+                    {"code": "OFFER_PUBLICATION_FAILED", "message": reason, "userMessage": reason}])
+        command.completed_at = _now()
+
+    def get_publication(self, request: Request, validated: Any, command_id: str) -> Response:
+        return self._polled(self.publication_commands, self._finish_publication, command_id)
+
+    def get_publication_tasks(self, request: Request, validated: Any, command_id: str) -> Response:
+        return self._tasks(self.publication_commands, validated, command_id)
 
     # -- offers --------------------------------------------------------------------------
     def _offer_body(self, offer_id: str) -> dict[str, Any]:

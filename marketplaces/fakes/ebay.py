@@ -1,4 +1,8 @@
-"""A fake eBay Sell API: Inventory (bulk quantity, bulk get) and Fulfillment (getOrders)."""
+"""A fake eBay Sell API: Inventory (bulk price/quantity of items and their offers, bulk get, getOffers)
+and Fulfillment (getOrders).
+
+Buyers see a published offer's ``availableQuantity``, not the inventory item's ship-to-home quantity:
+``add_item`` lists each item with one published offer, and ``shown(sku)`` is what a buyer sees."""
 
 from __future__ import annotations
 
@@ -38,20 +42,40 @@ class FakeEbay(FakeServer):
         self.inventory_validator = validator_for("ebay_inventory", INVENTORY)
         self.fulfillment_validator = validator_for("ebay_fulfillment", FULFILLMENT)
         self.items: dict[str, int] = {}
+        # offer id -> {"sku", "availableQuantity", "status" (PUBLISHED | UNPUBLISHED)}
+        self.offers: dict[str, dict[str, Any]] = {}
+        self._offer_numbers = itertools.count(5_000_000_001)
         self.orders: list[dict[str, Any]] = []
         self._order_numbers = itertools.count(10001)
         self.routes = Map(
             [
                 Rule(f"{INVENTORY}/bulk_update_price_quantity", methods=["POST"], endpoint="bulk_update"),
                 Rule(f"{INVENTORY}/bulk_get_inventory_item", methods=["POST"], endpoint="bulk_get"),
+                Rule(f"{INVENTORY}/offer", methods=["GET"], endpoint="get_offers"),
                 Rule(f"{FULFILLMENT}/order", methods=["GET"], endpoint="get_orders"),
             ]
         )
 
     # -- seeding ----------------------------------------------------------------------
-    def add_item(self, sku: str, quantity: int) -> None:
+    def add_item(self, sku: str, quantity: int, *, offers: int = 1) -> list[str]:
+        """An inventory item listed through ``offers`` published offers (0: not listed); their ids."""
         with self._lock:
             self.items[sku] = quantity
+        return [self.add_offer(sku, quantity) for _ in range(offers)]
+
+    def add_offer(self, sku: str, available: int, *, status: str = "PUBLISHED") -> str:
+        offer_id = str(next(self._offer_numbers))
+        with self._lock:
+            self.offers[offer_id] = {"sku": sku, "availableQuantity": available, "status": status}
+        return offer_id
+
+    def offers_of(self, sku: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {offer_id: offer for offer_id, offer in self.offers.items() if offer["sku"] == sku}
+
+    def shown(self, sku: str) -> int:
+        """What a buyer can buy: the published offers' available quantity (0 when none is published)."""
+        return sum(o["availableQuantity"] for o in self.offers_of(sku).values() if o["status"] == "PUBLISHED")
 
     def add_order(
         self,
@@ -146,24 +170,71 @@ class FakeEbay(FakeServer):
 
     def bulk_update(self, request: Request, validated: Any) -> Response:
         entries = self._limit_25(validated.body)
+        # The operation's prose: "Up to 25 offers ... may be updated with one call".
+        offer_count = sum(len(entry.get("offers") or []) for entry in entries)
+        if offer_count > 25:
+            raise SpecViolation(f"at most 25 offers a call, got {offer_count}")
         responses = []
         with self._lock:
             for entry in entries:
                 sku = entry.get("sku")
-                ship = entry.get("shipToLocationAvailability") or {}
+                offers = entry.get("offers") or []
                 reason = self.failing_listings.get(sku)
-                if reason is None and sku not in self.items:
+                if reason is None and sku is not None and sku not in self.items:
                     reason = "The SKU could not be found."
-                if reason is None and "quantity" in ship:
+                problems = {o.get("offerId"): self._offer_problem(sku, o) for o in offers}
+                ship = entry.get("shipToLocationAvailability")
+                if reason is None and ship is not None and "quantity" in ship:
                     self.items[sku] = ship["quantity"]
                 if reason is None:
-                    responses.append({"sku": sku, "statusCode": 200})
-                else:
-                    responses.append({"sku": sku, "statusCode": 400, "errors": [
-                        {"errorId": 25702, "domain": "API_INVENTORY", "category": "REQUEST", "message": reason}
-                    ]})
+                    for offer in offers:
+                        if problems[offer.get("offerId")] is None and "availableQuantity" in offer:
+                            self.offers[offer["offerId"]]["availableQuantity"] = offer["availableQuantity"]
+                if ship is not None:
+                    responses.append(self._entry_response({"sku": sku}, reason))
+                for offer in offers:
+                    responses.append(self._entry_response({"sku": sku, "offerId": offer.get("offerId")},
+                                                          reason or problems[offer.get("offerId")]))
         mixed = any(r["statusCode"] != 200 for r in responses)
         return self.json_response({"responses": responses}, 207 if mixed else 200)
+
+    def _offer_problem(self, sku: str | None, offer: dict[str, Any]) -> str | None:
+        known = self.offers.get(offer.get("offerId") or "")
+        if known is None:
+            return "The offer could not be found."
+        if sku is not None and known["sku"] != sku:
+            # The operation's prose: an offer of another SKU than the entry's is an error.
+            return f"Offer {offer['offerId']} belongs to SKU {known['sku']}, not {sku}."
+        if known["status"] != "PUBLISHED":
+            return "This call works with published offers only."
+        if "availableQuantity" not in offer and "price" not in offer:
+            return "Either availableQuantity or price is required."
+        return None
+
+    @staticmethod
+    def _entry_response(entry: dict[str, Any], reason: str | None) -> dict[str, Any]:
+        if reason is None:
+            return {**entry, "statusCode": 200}
+        return {**entry, "statusCode": 400, "errors": [
+            {"errorId": 25702, "domain": "API_INVENTORY", "category": "REQUEST", "message": reason}]}
+
+    def get_offers(self, request: Request, validated: Any) -> Response:
+        sku = validated.query.get("sku")
+        if not sku:
+            raise SpecViolation("getOffers needs the sku query parameter")
+        offers = [
+            {"offerId": offer_id, "sku": sku, "marketplaceId": "EBAY_DE", "format": "FIXED_PRICE",
+             "availableQuantity": offer["availableQuantity"], "status": offer["status"],
+             **({"listing": {"listingId": f"11{offer_id}", "listingStatus": "ACTIVE"}}
+                if offer["status"] == "PUBLISHED" else {})}
+            for offer_id, offer in self.offers_of(sku).items()
+        ]
+        if not offers:
+            return self.json_response({"errors": [{"errorId": 25713, "domain": "API_INVENTORY",
+                                                   "category": "REQUEST", "message": "This Offer is not available."}]},
+                                      404)
+        return self.json_response({"href": request.url, "limit": 100, "offers": offers, "size": len(offers),
+                                   "total": len(offers)})
 
     def bulk_get(self, request: Request, validated: Any) -> Response:
         entries = self._limit_25(validated.body)

@@ -83,11 +83,15 @@ def configured(config) -> list[str]:
 
 
 def timing(config) -> dict:
-    """Per-request timeout, retry budget and poll interval for every client (seconds)."""
+    """Per-request timeout, retry budget and poll interval for every client, back-off cap and the
+    pushers' pace (seconds)."""
     return {"timeout": _number(config, "POS_CHANNEL_TIMEOUT_SECONDS", 10.0),
             "retry_seconds": _number(config, "POS_CHANNEL_RETRY_SECONDS", 20.0),
             "poll": _number(config, "POS_CHANNEL_POLL_SECONDS", 0.25),
-            "max_backoff": _number(config, "POS_CHANNEL_MAX_BACKOFF_SECONDS", 300.0)}
+            "max_backoff": _number(config, "POS_CHANNEL_MAX_BACKOFF_SECONDS", 300.0),
+            # the pushers: how often the ledger is looked at for a new feed, and the idle look-round
+            "feed": _number(config, "POS_CHANNEL_FEED_SECONDS", 0.1),
+            "idle": _number(config, "POS_CHANNEL_PUSH_IDLE_SECONDS", 2.0)}
 
 
 class Clients:

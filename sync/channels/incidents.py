@@ -1,6 +1,10 @@
 """Oversell incidents: a channel sold pieces we no longer have (a store sold them inside the sync window,
 or another channel got there first).  Each names the SKU, who was selling how many, and what to do:
-send from a location that still has the pieces spare, or cancel the order on the channel."""
+send from a location that still has the pieces spare, or cancel the order on the channel.
+
+Push-refused incidents: the channel refused the figure for one SKU (with its reason); the other SKUs
+went on.  One stays open per channel and SKU while the refusals go on, and resolves itself once the
+channel takes a figure for that SKU again."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -65,6 +69,44 @@ def raise_unknown_listing(session, *, channel: str, channel_order_id: str, order
     session.add(incident)
     session.flush()
     return incident
+
+
+PUSH_REFUSED = "push-refused"
+
+
+def push_refused(session, *, channel: str, sku: str, listing_id: str, quantity: int,
+                 reason: str) -> ChannelIncident:
+    """Open (or bring up to date) the SKU's push-refused incident with the channel's latest reason."""
+    incident = session.scalar(select(ChannelIncident).where(
+        ChannelIncident.kind == PUSH_REFUSED, ChannelIncident.status == "open", ChannelIncident.channel == channel,
+        ChannelIncident.sku == sku))
+    involved = [{"channel": channel, "quantity": quantity, "what": "refused", "listing_id": listing_id,
+                 "reason": reason[:500]}]
+    suggestion = {"action": "check-listing", "location": None, "location_name": None, "spare": 0,
+                  "text": f"{channel} refused {quantity} × {sku} for listing {listing_id}: {reason[:300]}. "
+                          f"Put the listing right on {channel} (or re-map the SKU); the figure is sent again by itself"}
+    if incident is None:
+        incident = ChannelIncident(kind=PUSH_REFUSED, status="open", channel=channel, channel_order_id="",
+                                   order_id=None, sku=sku, created_at=utcnow(), note="")
+        session.add(incident)
+    incident.requested, incident.available = quantity, quantity
+    incident.involved, incident.suggestion = involved, suggestion
+    session.flush()
+    return incident
+
+
+def push_accepted(session, channel: str, skus: list[str]) -> int:
+    """The channel took these SKUs' figures: their push-refused incidents are over."""
+    if not skus:
+        return 0
+    resolved = 0
+    for incident in session.scalars(select(ChannelIncident).where(
+            ChannelIncident.kind == PUSH_REFUSED, ChannelIncident.status == "open",
+            ChannelIncident.channel == channel, ChannelIncident.sku.in_(skus))):
+        incident.status, incident.resolved_at = "resolved", utcnow()
+        incident.note = f"{channel} took the figure"
+        resolved += 1
+    return resolved
 
 
 def open_count(session) -> int:

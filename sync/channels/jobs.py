@@ -1,4 +1,6 @@
-"""Worker jobs: push every second, pull orders every 15 s, read back and correct every 5 minutes."""
+"""Worker jobs: pull orders every 15 s, read back and correct every 5 minutes; pushes are the channels'
+own pushers, woken by the availability feed (sync.channels.pushers), and push_to_channels is one push of
+every channel for `flask sync once`."""
 from __future__ import annotations
 
 from sync.channels.orders import pull_round

@@ -36,6 +36,8 @@ class ChannelListing(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    # A SKU the channel refused is sent again from this moment on (its own back-off; others go at once).
+    retry_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
 class ChannelState(Base):
@@ -58,6 +60,10 @@ class ChannelState(Base):
     last_reconcile: Mapped[dict | None] = mapped_column(Json, nullable=True)  # what the last run corrected
     pushed_total: Mapped[int] = mapped_column(Quantity, default=0)
     orders_total: Mapped[int] = mapped_column(Quantity, default=0)
+    # Pushes rest on their own: a channel whose pushes fail still imports its orders, and back.
+    push_backoff_until: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    push_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    push_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class MarketplaceOrder(Base):
@@ -79,12 +85,13 @@ class MarketplaceOrder(Base):
 
 
 class ChannelIncident(Base):
-    """Something a person must decide: an order for stock no longer there (oversold), or for a listing
-    we cannot map to a SKU (unknown-listing)."""
+    """Something a person must decide: an order for stock no longer there (oversold), for a listing
+    we cannot map to a SKU (unknown-listing), or a SKU whose figure the channel refuses (push-refused:
+    one open incident per channel and SKU, no order, resolved by itself once the channel takes it)."""
 
     __tablename__ = "channel_incident"
     id: Mapped[uuid.UUID] = mapped_column(Id, primary_key=True, default=new_id)
-    kind: Mapped[str] = mapped_column(String(32))  # oversold | unknown-listing
+    kind: Mapped[str] = mapped_column(String(32))  # oversold | unknown-listing | push-refused
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | resolved
     channel: Mapped[str] = mapped_column(String(32))
     channel_order_id: Mapped[str] = mapped_column(String(100))

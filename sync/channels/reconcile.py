@@ -1,6 +1,8 @@
-"""Read back what each channel shows and correct drift.
+"""Read back what buyers see on each channel and correct drift.
 
-Only listings with nothing in flight are compared (a due push will set them anyway).  A listing the
+What buyers see, not only a stock figure: on Allegro an offer that is not ACTIVE sells nothing whatever
+stock it keeps (it reads as 0, and the correction activates it again with its quantity); on eBay it is
+the published offer's availableQuantity, not the inventory item's.  Only listings with nothing in flight are compared (a due push will set them anyway).  A listing the
 channel shows differently from what it last confirmed is marked due again — conditionally, so a push
 that landed meanwhile wins — and the channel is pushed at once through the same path as every push, so
 a correction can never put an older figure over a newer one.  What was corrected is returned and kept
@@ -15,10 +17,10 @@ from sqlalchemy import select, update
 from marketplaces.batching import chunked
 from marketplaces.errors import ChannelError
 from pos.db import utcnow
-from sync.channels.accounts import clients, configured, timing
+from sync.channels.accounts import clients, configured
 from sync.channels.models import ChannelListing
-from sync.channels.push import push_channel
-from sync.channels.state import back_off, channel_state, in_backoff
+from sync.channels.push import push_channel, rest_pushes
+from sync.channels.state import channel_state, in_backoff
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ def reconcile_channel(app, channel: str) -> dict:
     registry = clients(app)
     db = app.extensions["pos.db"]
     with db.unit_of_work(read_only=True) as uow:
-        if in_backoff(channel_state(uow.session, channel, create=False)):
+        if in_backoff(channel_state(uow.session, channel, create=False), kind="push"):
             return {"channel": channel, "skipped": "back-off"}
         settled = [(row.id, row.sku, row.listing_id, row.pushed_quantity, row.pushed_seq, row.wanted_quantity)
                    for row in uow.session.scalars(select(ChannelListing).where(
@@ -42,9 +44,7 @@ def reconcile_channel(app, channel: str) -> dict:
             shown.update(client.read_quantities(batch))
     except (ChannelError, requests.RequestException, RuntimeError) as exc:
         log.warning("reading %s back failed: %s", channel, type(exc).__name__)
-        with db.unit_of_work() as uow:
-            back_off(channel_state(uow.session, channel), f"{type(exc).__name__}: {exc}", timing(app.config)["max_backoff"])
-            uow.commit()
+        rest_pushes(app, channel, f"{type(exc).__name__}: {exc}")
         return {"channel": channel, "error": type(exc).__name__}
     drifted, missing = [], []
     with db.unit_of_work() as uow:

@@ -34,6 +34,10 @@ def channels_status(session, config) -> dict:
             "last_reconcile_at": _iso(state and state.last_reconcile_at),
             "last_reconcile": state.last_reconcile if state else None,
             "in_backoff": in_backoff(state), "backoff_until": _iso(state and state.backoff_until),
+            # pushes rest apart from order pulls
+            "push_in_backoff": in_backoff(state, kind="push"),
+            "push_backoff_until": _iso(state and state.push_backoff_until),
+            "push_error": state.push_error if state else None,
             "last_error": state.last_error if state else None,
             "consecutive_failures": state.consecutive_failures if state else 0,
             "pushed_total": state.pushed_total if state else 0, "orders_total": state.orders_total if state else 0,

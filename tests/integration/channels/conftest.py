@@ -38,10 +38,11 @@ class Fakes:
         self.shopify.add_inventory_item(ids["shopify"], quantity)
 
     def shown(self, n: int) -> dict:
-        """What each channel shows for SKU-00000n right now."""
+        """What a buyer can buy of SKU-00000n on each channel right now (an ended Allegro offer sells
+        nothing; eBay buyers see the published offer, not the inventory item)."""
         ids = listing_ids(n)
-        return {"allegro": self.allegro.quantity(ids["allegro"]), "amazon": self.amazon.listings[ids["amazon"]],
-                "ebay": self.ebay.items[ids["ebay"]], "shopify": self.shopify.quantity(ids["shopify"])}
+        return {"allegro": self.allegro.shown(ids["allegro"]), "amazon": self.amazon.listings[ids["amazon"]],
+                "ebay": self.ebay.shown(ids["ebay"]), "shopify": self.shopify.quantity(ids["shopify"])}
 
     def config(self, **extra) -> dict:
         return {

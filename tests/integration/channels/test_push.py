@@ -2,7 +2,7 @@
 over a newer one, and through throttling, server errors, timeouts and half-failed batches."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from sync.channels.push import push_round, record_outcomes, take_feed
 from tests.integration.channels.conftest import (LISTED, listing_ids, listing_row, map_listings, sell, set_on_hand,
@@ -93,8 +93,9 @@ def test_throttling_server_errors_and_timeouts_are_survived(hq, fakes, till):
     assert all(fake.faults.pending == 0 for fake in fakes.by_channel.values())
 
 
-def test_a_channel_still_failing_after_retries_rests_and_catches_up_with_the_current_figure(hq, fakes, till):
+def test_a_channel_whose_pushes_fail_rests_alone_keeps_importing_orders_and_catches_up(hq, fakes, till):
     from sync.channels.models import ChannelState
+    from sync.channels.orders import pull_round
 
     push_round(hq)
     sell(till, sku(2))
@@ -103,17 +104,44 @@ def test_a_channel_still_failing_after_retries_rests_and_catches_up_with_the_cur
     assert results["ebay"]["error"] == "ChannelUnavailable"
     assert fakes.shown(2)["ebay"] == 99 and fakes.shown(2)["amazon"] == 98
     skipped = {r["channel"]: r for r in push_round(hq)}
-    assert skipped["ebay"] == {"channel": "ebay", "skipped": "back-off"}
+    assert (skipped["ebay"]["skipped"], skipped["amazon"]["pushed"]) == ("back-off", 0)
     fakes.ebay.faults.clear()
+    # Its pushes rest, its orders do not: a buyer's eBay order is imported meanwhile.
+    order = fakes.ebay.add_order([(listing_ids(1)["ebay"], 1, "5.00", "EUR")])
+    pulled = {r["channel"]: r for r in pull_round(hq)}
+    assert pulled["ebay"]["orders"] == {"reserved": 1}, pulled["ebay"]
+    with hq.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+        state = uow.session.get(ChannelState, "ebay")
+        assert state.push_backoff_until is not None and state.push_error.startswith("ChannelUnavailable")
+        assert state.backoff_until is None and state.consecutive_failures == 0
+    assert order
     sell(till, sku(2))
     with hq.extensions["pos.db"].unit_of_work() as uow:  # its time has come
-        uow.session.get(ChannelState, "ebay").backoff_until = None
+        uow.session.get(ChannelState, "ebay").push_backoff_until = None
         uow.commit()
     push_round(hq)
     assert fakes.shown(2) == {c: 97 for c in CHANNELS}
 
 
-def test_a_sku_refused_inside_a_batch_is_retried_next_round_with_the_then_current_figure(hq, fakes, till):
+def open_incidents(app, kind: str = "push-refused") -> list:
+    from sync.channels.models import ChannelIncident
+
+    with app.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+        return list(uow.session.scalars(select(ChannelIncident).where(
+            ChannelIncident.kind == kind, ChannelIncident.status == "open").order_by(ChannelIncident.channel)))
+
+
+def retry_now(app, sku_code: str) -> None:
+    """A refused SKU's own back-off is over."""
+    from sync.channels.models import ChannelListing
+
+    with app.extensions["pos.db"].unit_of_work() as uow:
+        uow.session.execute(update(ChannelListing).where(ChannelListing.sku == sku_code).values(retry_at=None))
+        uow.commit()
+
+
+def test_a_refused_sku_becomes_an_incident_with_the_reason_holds_back_nothing_and_goes_again_later(hq, fakes, till,
+                                                                                                   manager):
     push_round(hq)
     for channel in CHANNELS:
         fakes.by_channel[channel].failing_listings[listing_ids(3)[channel]] = "listing is locked"
@@ -126,9 +154,58 @@ def test_a_sku_refused_inside_a_batch_is_retried_next_round_with_the_then_curren
     assert fakes.shown(0) == {c: 98 for c in CHANNELS}
     assert fakes.shown(3) == {c: 99 for c in CHANNELS}
     assert listing_row(hq, "allegro", sku(3)).last_error
+    incidents = open_incidents(hq)
+    assert [(i.channel, i.sku) for i in incidents] == [(c, sku(3)) for c in sorted(CHANNELS)]
+    assert all("listing is locked" in i.involved[0]["reason"] for i in incidents)
+    listed = manager.get("/api/v1/incidents").get_json()["items"]
+    assert {i["channel"] for i in listed if i["kind"] == "push-refused"} == set(CHANNELS)
+    # The refused SKU waits for its own back-off: the next changes go without it, and no new incident.
+    sell(till, sku(0))
+    results = {r["channel"]: r for r in push_round(hq)}
+    assert all(results[c]["pushed"] == 1 and results[c]["failed"] == [] for c in CHANNELS), results
+    assert len(open_incidents(hq)) == len(CHANNELS)
     for channel in CHANNELS:
         fakes.by_channel[channel].failing_listings.clear()
     set_on_hand(hq, sku(3), 40)  # meanwhile a count found 40: that is what goes, not the 98 that failed
     push_round(hq)
+    assert fakes.shown(3) == {c: 99 for c in CHANNELS}  # still resting
+    retry_now(hq, sku(3))
+    push_round(hq)
     assert fakes.shown(3) == {c: 39 for c in CHANNELS}
     assert listing_row(hq, "allegro", sku(3)).last_error is None
+    assert open_incidents(hq) == []  # the channels took it: the incidents resolved themselves
+
+
+def test_an_allegro_edit_that_keeps_failing_for_one_offer_holds_back_neither_its_other_offers_nor_the_channel(
+        hq, fakes, till):
+    from sync.channels.models import ChannelState
+
+    push_round(hq)
+    set_on_hand(hq, sku(1), 1)  # sold out for Allegro (one piece is kept back): its offer is ended
+    sell(till, sku(0))
+    # Every attempt at ending offer 1 fails; the quantity command for offer 0 goes through.
+    fakes.allegro.faults.fail(6, status=503)
+    result = {r["channel"]: r for r in push_round(hq)}["allegro"]
+    assert result["pushed"] == 1 and [f["sku"] for f in result["failed"]] == [sku(1)], result
+    assert result["failed"][0]["code"] == "UNAVAILABLE"
+    assert fakes.shown(0)["allegro"] == 98
+    with hq.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+        assert uow.session.get(ChannelState, "allegro").push_backoff_until is None
+    assert open_incidents(hq) == []  # not reached is no refusal
+    retry_now(hq, sku(1))
+    push_round(hq)
+    assert fakes.shown(1)["allegro"] == 0 and fakes.allegro.status(listing_ids(1)["allegro"]) == "ENDED"
+
+
+def test_a_sold_out_allegro_offer_is_ended_and_activated_with_its_quantity_when_stock_returns(hq, fakes):
+    offer = listing_ids(2)["allegro"]
+    push_round(hq)
+    set_on_hand(hq, sku(2), 1)  # one piece is kept back: nothing to sell
+    push_round(hq)
+    assert (fakes.allegro.quantity(offer), fakes.allegro.status(offer)) == (0, "ENDED")
+    assert fakes.shown(2) == {c: 0 for c in CHANNELS}
+    set_on_hand(hq, sku(2), 6)  # a delivery came
+    results = {r["channel"]: r for r in push_round(hq)}
+    assert results["allegro"]["pushed"] == 1 and results["allegro"]["failed"] == []
+    assert (fakes.allegro.quantity(offer), fakes.allegro.status(offer)) == (5, "ACTIVE")
+    assert fakes.shown(2) == {c: 5 for c in CHANNELS}

@@ -19,7 +19,8 @@ def test_push_splits_into_commands_of_at_most_1000_offers_and_reads_back(allegro
     fake, client = allegro
     for n in range(1500):
         fake.add_offer(str(n), 1)
-    updates = [QuantityUpdate(f"SKU-{n}", str(n), 5 if n < 1200 else 7) for n in range(1500)]
+    # version 1: the offers show stock, so they are active and need no activation.
+    updates = [QuantityUpdate(f"SKU-{n}", str(n), 5 if n < 1200 else 7, version=1) for n in range(1500)]
 
     result = client.push_quantities(updates)
 
@@ -72,7 +73,7 @@ def test_timeout_retry_reuses_the_command_id_so_stock_is_changed_once(allegro):
 
     assert result.ok
     assert len(fake.commands) == 1
-    puts = [e for e in fake.exchanges if e.method == "PUT"]
+    puts = [e for e in fake.exchanges if e.method == "PUT" and "quantity-change" in e.path]
     assert sorted(e.status for e in puts) == [201, 409]  # the late 201 is logged when it is finally sent
     assert client.retries == 1
     assert fake.quantity("7") == 11
@@ -203,3 +204,72 @@ def test_order_states_follow_the_checkout_form(allegro):
     states = {o.channel_order_id: o.state for o in client.pull_orders(None)[0]}
     assert states == {paid: OrderState.PAID, unpaid: OrderState.PENDING, cancelled: OrderState.CANCELLED,
                       returned: OrderState.REFUNDED}
+
+
+def test_a_sold_out_offer_is_ended_and_activated_again_with_its_quantity_when_stock_returns(allegro):
+    fake, client = allegro
+    fake.add_offer("42", 3)
+    assert client.push_quantities([QuantityUpdate("A", "42", 0, version=3)]).ok
+    assert (fake.quantity("42"), fake.status("42")) == (0, "ENDED")
+    assert client.read_quantities(["42"]) == {"42": 0}
+
+    # version 0: we last told Allegro 0, so the offer is ended and must be activated with its stock.
+    result = client.push_quantities([QuantityUpdate("A", "42", 5, version=0)])
+
+    assert result.ok, result.failed
+    assert (fake.quantity("42"), fake.status("42"), fake.shown("42")) == (5, "ACTIVE", 5)
+    assert client.read_quantities(["42"]) == {"42": 5}
+    assert len(fake.publication_commands) == 1
+    command = next(iter(fake.publication_commands.values()))
+    assert (command.value, command.offer_ids) == ("ACTIVATE", ["42"])
+
+
+def test_an_offer_that_shows_stock_is_not_activated_again(allegro):
+    fake, client = allegro
+    fake.add_offer("1", 4)
+    assert client.push_quantities([QuantityUpdate("A", "1", 2, version=4)]).ok
+    assert fake.publication_commands == {}
+    assert (fake.quantity("1"), fake.status("1")) == (2, "ACTIVE")
+
+
+def test_an_ended_offer_reads_as_nothing_to_buy_whatever_stock_it_keeps(allegro):
+    fake, client = allegro
+    fake.add_offer("9", 6)
+    fake.offers["9"]["status"] = "ENDED"  # ended on Allegro (sold out there, or by hand), stock set later
+    assert client.read_quantities(["9"]) == {"9": 0}
+    assert client.read_publication(["9"]) == {"9": ("ENDED", 6)}
+
+
+def test_an_activation_allegro_refuses_fails_that_offer_only_with_the_reason(allegro):
+    fake, client = allegro
+    for offer_id in ("1", "2"):
+        fake.add_offer(offer_id, 0)
+        fake.offers[offer_id]["status"] = "ENDED"
+    original = fake._finish_publication
+
+    def refuse_offer_2(command):
+        fake.failing_listings["2"] = "Offer is blocked by a moderator."
+        try:
+            original(command)
+        finally:
+            fake.failing_listings.clear()
+    fake._finish_publication = refuse_offer_2
+    result = client.push_quantities([QuantityUpdate("S1", "1", 3, version=0), QuantityUpdate("S2", "2", 3, version=0)])
+    outcomes = result.by_sku()
+    assert outcomes["S1"].ok and fake.status("1") == "ACTIVE"
+    assert outcomes["S2"].ok is False and outcomes["S2"].code == "FAIL"
+    assert "Offer is blocked by a moderator." in outcomes["S2"].message
+    assert (fake.quantity("2"), fake.status("2")) == (3, "ENDED")
+
+
+def test_an_edit_that_keeps_failing_fails_its_own_offer_and_never_the_others(allegro):
+    fake, client = allegro
+    fake.add_offer("1", 5)
+    fake.add_offer("2", 5)
+    fake.faults.fail(4, status=503)  # every attempt at the first request (ending offer 1) fails
+    result = client.push_quantities([QuantityUpdate("S1", "1", 0, version=5), QuantityUpdate("S2", "2", 8, version=5)])
+    outcomes = result.by_sku()
+    assert (outcomes["S1"].ok, outcomes["S1"].code) == (False, "UNAVAILABLE")
+    assert "503" in outcomes["S1"].message
+    assert outcomes["S2"].ok and fake.quantity("2") == 8
+    assert fake.quantity("1") == 5

@@ -119,3 +119,35 @@ def test_fake_rejects_a_batch_of_26(ebay):
     )
     assert bad_type.status_code == 400 and len(fake.rejected) == 2
     fake.rejected.clear()
+
+
+def test_push_updates_the_published_offers_buyers_see_with_the_item(ebay):
+    fake, client = ebay
+    offer_ids = fake.add_item("A", 1)
+    assert client.push_quantities([QuantityUpdate("A", "A", 7)]).ok
+    assert fake.items["A"] == 7
+    assert fake.offers[offer_ids[0]]["availableQuantity"] == 7 and fake.shown("A") == 7
+    # The offer id is looked up once; the next push goes straight to the bulk call.
+    assert client.push_quantities([QuantityUpdate("A", "A", 0)]).ok
+    assert (fake.items["A"], fake.shown("A")) == (0, 0)
+    assert len([e for e in fake.exchanges if e.path.endswith("/offer")]) == 1
+
+
+def test_read_back_is_what_buyers_see_on_the_offer_not_the_item(ebay):
+    fake, client = ebay
+    offer_id = fake.add_item("A", 5)[0]
+    fake.offers[offer_id]["availableQuantity"] = 2  # the listing drifted from the inventory item
+    fake.add_item("UNLISTED", 4, offers=0)
+    assert client.read_quantities(["A", "UNLISTED", "unknown"]) == {"A": 2}
+
+
+def test_a_call_carries_at_most_25_offers_and_skips_unpublished_ones(ebay):
+    fake, client = ebay
+    for n in range(13):
+        fake.add_item(f"S{n}", 0, offers=2)  # 26 offers in all: two calls
+    draft = fake.add_offer("S0", 0, status="UNPUBLISHED")
+    result = client.push_quantities([QuantityUpdate(f"S{n}", f"S{n}", 3) for n in range(13)])
+    assert result.ok, result.failed
+    assert len([e for e in fake.exchanges if e.path.endswith("/bulk_update_price_quantity")]) == 2
+    assert all(fake.shown(f"S{n}") == 6 for n in range(13))  # two offers of 3 each
+    assert fake.offers[draft]["availableQuantity"] == 0
