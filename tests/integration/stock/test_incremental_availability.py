@@ -117,6 +117,19 @@ def test_a_rule_change_or_a_request_recomputes_in_full(app):
     assert publish(db, freshness(app)) == []  # the same figures: nothing to tell anyone
 
 
+
+def test_an_operator_can_recompute_everything_now_from_the_command_line(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["sync", "availability"])
+    assert first.exit_code == 0 and first.output.strip() == "360 availability change(s)"  # 60 SKUs x 6 channels
+    with app.extensions["pos.db"].unit_of_work() as uow:
+        uow.session.execute(ChannelAvailability.__table__.update().values(available=1))  # published figures gone wrong
+        uow.commit()
+    assert runner.invoke(args=["sync", "availability"]).output.strip() == "0 availability change(s)"
+    again = runner.invoke(args=["sync", "availability", "--full"])
+    assert again.exit_code == 0 and again.output.strip() == "360 availability change(s)"
+    assert_published_equals_full(app)
+
 def test_a_sale_while_the_round_works_keeps_its_mark_for_the_next_round(app, till):
     db = app.extensions["pos.db"]
     publish_availability(app)
