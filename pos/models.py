@@ -10,7 +10,7 @@ from pos.sales.models import Basket, BasketLine, Payment, Sale, SaleLine, SaleVa
 from pos.returns.models import Refund, Return, ReturnLine  # noqa: F401
 from pos.stock.models import (AvailabilityChange, ChannelAvailability, ChannelLocation, Reservation,  # noqa: F401
                               ReservationEvent, ReservationLine, SalesChannel, StockDocument, StockLevel,
-                              StockMovement)
+                              StockMovement, StockLevelMark, AvailabilityState)
 from pos.feed.models import Change  # noqa: F401
 from pos.dispatch.models import Assignment, Courier, CourierDayOff, Delivery, DeliveryStatusEvent  # noqa: F401
 from pos.devices.models import FiscalRecord, PrintJob  # noqa: F401

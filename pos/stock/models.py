@@ -136,3 +136,31 @@ class AvailabilityChange(Base):
     available: Mapped[int] = mapped_column(Quantity)
     previous: Mapped[int | None] = mapped_column(Quantity, nullable=True)
     at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class StockLevelMark(Base):
+    """A level that moved since availability last looked: written by a database trigger on stock_level
+    (every writer, in its own transaction), read and cleared by sync.stock.availability seq by seq.
+
+    Insert-only from the till's side (no row two sales would contend for); the publisher deletes exactly
+    the seqs it read, so a mark committed while it worked stays for its next round."""
+
+    __tablename__ = "stock_level_mark"
+    seq: Mapped[int] = mapped_column(Sequence, primary_key=True, autoincrement=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(Id)
+    product_id: Mapped[uuid.UUID] = mapped_column(Id)
+
+
+class AvailabilityState(Base):
+    """One row: what the availability publisher last worked from.
+
+    generation goes up with every publishing transaction; a publisher whose reads began at an older
+    generation writes nothing (someone newer published meanwhile).  rules and weights are what the
+    last complete round used: a channel whose rule differs is recomputed in full, a location whose
+    weight differs has every product it holds recomputed."""
+
+    __tablename__ = "availability_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Sequence, default=0)
+    rules: Mapped[dict] = mapped_column(Json, default=dict)  # channel code → rule as text
+    weights: Mapped[dict] = mapped_column(Json, default=dict)  # location id → percent

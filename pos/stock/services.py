@@ -7,6 +7,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from pos.db import fast_insert, utcnow
 from pos.ids import new_id
 from pos.stock.models import StockLevel, StockMovement
+from pos.types import Id
 
 REASONS = ("sale", "return", "receipt", "transfer_out", "transfer_in", "count", "damage")
 
@@ -58,8 +59,9 @@ def record_movements(session, location_id, movements: list[tuple], reason: str, 
 # Built once: it runs on every sale.  Promised = held here (standalone, HQ) or held by HQ (a store node).
 _PROMISED = _LEVELS.c.reserved + _LEVELS.c.committed + _LEVELS.c.hq_held
 _PROMISED_SHORT = (select(_LEVELS.c.product_id).where(
-    _LEVELS.c.location_id == bindparam("location_id"),
-    _LEVELS.c.product_id.in_(bindparam("product_ids", expanding=True)),
+    # Typed here: built at import, possibly before location and product (whose ids type these columns) exist.
+    _LEVELS.c.location_id == bindparam("location_id", type_=Id),
+    _LEVELS.c.product_id.in_(bindparam("product_ids", expanding=True, type_=Id)),
     _PROMISED > 0,
     _LEVELS.c.on_hand < _PROMISED))
 

@@ -13,15 +13,20 @@ under the same row lock, so the guard and the published figure are the same numb
 from __future__ import annotations
 
 import datetime as dt
+
+import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from pos.catalogue.models import Product
 from pos.db import utcnow
-from pos.stock.models import AvailabilityChange, ChannelAvailability, StockLevel
+from pos.stock.models import AvailabilityChange, AvailabilityState, ChannelAvailability, StockLevel, StockLevelMark
 from pos.stores.models import Location
-from sync.stock.channels import ChannelRule, cached_channel_rule, channel_codes
+from sync.stock.channels import ChannelRule, cached_channel_rule, channel_codes, channel_rule
+
+log = logging.getLogger(__name__)
 
 LOCATIONS = select(Location.id, Location.kind, Location.code, Location.last_heard_at)  # built once
 
@@ -114,37 +119,192 @@ def availability_for_skus(session, freshness: Freshness, channel: str, skus: lis
     return items, sorted({sku for sku in skus if sku not in products})
 
 
-def refresh_availability(session, freshness: Freshness, now: dt.datetime | None = None) -> list[AvailabilityChange]:
-    """Publish every channel's ATS that differs from what was last published: one change row each."""
-    now = now or utcnow()
+# Incremental publishing.  The till never waits for it: what to recompute is read in a plain read
+# transaction (no write lock; WAL readers never block SQLite's writer), and what changed is written in
+# short transactions of BATCH_PRODUCTS products each.  A round recomputes, per channel, only the products
+# whose level moved at a location serving it (stock_level_mark, written by a trigger in the mover's own
+# transaction), every product at a location whose weight changed (a store went stale or came back), and
+# every product of a channel whose rule changed (or of every channel, on demand).
+BATCH_PRODUCTS = 200
+MARKS_PER_ROUND = 20_000
+STATE_ID = 1
+_MARK, _LEVEL, _PUBLISHED = StockLevelMark.__table__, StockLevel.__table__, ChannelAvailability.__table__
+_STATE = AvailabilityState.__table__
+IN_CHUNK = 500  # ids per IN (…): far below SQLite's and PostgreSQL's parameter limits
+
+
+def rule_text(rule: ChannelRule) -> str:
+    locations = "*" if rule.location_ids is None else ",".join(sorted(str(l) for l in rule.location_ids))
+    return f"{locations}|{rule.buffer}|{rule.share_percent}|{rule.cap}"
+
+
+@dataclass
+class Plan:
+    """What one round read, before it wrote anything."""
+    generation: int | None  # None: no state row yet (a first round, or after a wipe)
+    rules: dict  # code → ChannelRule
+    rule_texts: dict
+    weights: dict  # location id → percent
+    seqs: dict  # product id → the mark seqs read for it
+    products: dict  # code → product ids to recompute for that channel
+    levels: dict  # product id → [level rows]
+    published: dict  # (code, product id) → available
+    state_changed: bool
+
+
+def _chunks(values: list, size: int = IN_CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def plan_round(session, freshness: Freshness, now: dt.datetime, full: bool = False) -> Plan:
+    state = session.execute(select(_STATE.c.generation, _STATE.c.rules, _STATE.c.weights)
+                            .where(_STATE.c.id == STATE_ID)).first()
+    generation, old_rules, old_weights = (None, {}, {}) if state is None else (state.generation, state.rules or {},
+                                                                             state.weights or {})
+    # Marks first: a level that moves after this read leaves a mark this round does not clear.
+    marks = session.execute(select(_MARK.c.seq, _MARK.c.location_id, _MARK.c.product_id)
+                            .order_by(_MARK.c.seq).limit(MARKS_PER_ROUND)).all()
+    rules = {code: rule for code in channel_codes(session) if (rule := channel_rule(session, code)) is not None}
+    texts = {code: rule_text(rule) for code, rule in rules.items()}
     weights = location_weights(session, freshness, now)
-    skus = dict(session.execute(select(Product.id, Product.sku)).all())
-    changes = []
-    for code in channel_codes(session):
-        rule = cached_channel_rule(session, code)
-        if rule is None:
-            continue
-        current = channel_availability(session, rule, weights)
-        published = {row.product_id: row for row in session.scalars(
-            select(ChannelAvailability).where(ChannelAvailability.channel == code))}
-        for product_id in set(current) | set(published):
-            value = current.get(product_id, 0)
-            row = published.get(product_id)
-            if row is not None and row.available == value:
-                continue
-            if row is None:
-                if value == 0:
-                    continue  # never published and nothing to sell: nothing changed for the shop
-                session.add(ChannelAvailability(channel=code, product_id=product_id, available=value, updated_at=now))
-                previous = None
-            else:
-                previous, row.available, row.updated_at = row.available, value, now
-            change = AvailabilityChange(channel=code, product_id=product_id, sku=skus.get(product_id, ""),
-                                        available=value, previous=previous, at=now)
-            session.add(change)
-            changes.append(change)
+    weight_texts = {str(lid): w for lid, w in weights.items()}
+    full_codes = set(rules) if full else {code for code in rules if old_rules.get(code) != texts[code]}
+    reweighed = {lid for lid in weights if old_weights.get(str(lid), 0) != weights[lid]}
+    seqs: dict = {}
+    dirty: dict = {}  # product id → locations whose level moved (or whose weight did)
+    for seq, location_id, product_id in marks:
+        seqs.setdefault(product_id, []).append(seq)
+        dirty.setdefault(product_id, set()).add(location_id)
+    if reweighed:
+        for location_id, product_id in session.execute(select(_LEVEL.c.location_id, _LEVEL.c.product_id)
+                                                       .where(_LEVEL.c.location_id.in_(list(reweighed)))):
+            dirty.setdefault(product_id, set()).add(location_id)
+    levels: dict = {}
+    level_columns = (_LEVEL.c.location_id, _LEVEL.c.product_id, _LEVEL.c.on_hand, _LEVEL.c.reserved,
+                     _LEVEL.c.committed, _LEVEL.c.safety_stock)
+    published: dict = {}
+    published_columns = (_PUBLISHED.c.channel, _PUBLISHED.c.product_id, _PUBLISHED.c.available)
+    if full_codes:
+        for row in session.execute(select(*level_columns)):
+            levels.setdefault(row.product_id, []).append(row)
+        for row in session.execute(select(*published_columns).where(_PUBLISHED.c.channel.in_(sorted(full_codes)))):
+            published[(row.channel, row.product_id)] = row.available
+    else:
+        for chunk in _chunks(list(dirty)):
+            for row in session.execute(select(*level_columns).where(_LEVEL.c.product_id.in_(chunk))):
+                levels.setdefault(row.product_id, []).append(row)
+    partial_codes = [code for code in rules if code not in full_codes]
+    for chunk in _chunks(list(dirty)) if partial_codes else ():
+        for row in session.execute(select(*published_columns).where(_PUBLISHED.c.product_id.in_(chunk),
+                                                                    _PUBLISHED.c.channel.in_(partial_codes))):
+            published[(row.channel, row.product_id)] = row.available
+    products: dict = {}
+    for code, rule in rules.items():
+        if code in full_codes:
+            products[code] = set(levels) | {pid for (c, pid) in published if c == code}
+        elif rule.location_ids is None:
+            products[code] = set(dirty)
+        else:
+            products[code] = {pid for pid, where in dirty.items() if not where.isdisjoint(rule.location_ids)}
+    return Plan(generation, rules, texts, weights, seqs, products, levels, published,
+                state_changed=texts != old_rules or weight_texts != old_weights)
+
+
+def figures(plan: Plan) -> dict:
+    """(code, product id) → ATS now, for every pair the plan recomputes."""
+    result = {}
+    for code, rule in plan.rules.items():
+        locations = serving(rule, plan.weights)
+        for product_id in plan.products[code]:
+            rows = [row for row in plan.levels.get(product_id, ()) if row.location_id in locations]
+            result[(code, product_id)] = ats(pools(rows, locations).get(product_id, 0), rule) if rows else 0
+    return result
+
+
+def _claim(session, generation: int | None) -> bool:
+    """Take the next generation, or learn that another publisher wrote since this round read."""
+    connection = session.connection()
+    if generation is None:
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        return connection.execute(dialect.insert(_STATE).values(id=STATE_ID, generation=1, rules={}, weights={})
+                                  .on_conflict_do_nothing(index_elements=[_STATE.c.id])
+                                  .returning(_STATE.c.id)).first() is not None
+    return connection.execute(update(_STATE).where(_STATE.c.id == STATE_ID, _STATE.c.generation == generation)
+                              .values(generation=generation + 1)).rowcount == 1
+
+
+def _write_batch(session, plan: Plan, now: dt.datetime, changed: list, seqs: list) -> list[AvailabilityChange]:
+    connection = session.connection()
+    skus = {}
+    for chunk in _chunks(sorted({pid for _code, pid, _value in changed}, key=str)):
+        skus.update(session.execute(select(Product.id, Product.sku).where(Product.id.in_(chunk))).all())
+    new = [{"channel": code, "product_id": pid, "available": value, "updated_at": now}
+           for code, pid, value in changed if (code, pid) not in plan.published]
+    moved = [{"c": code, "p": pid, "v": value, "t": now}
+             for code, pid, value in changed if (code, pid) in plan.published]
+    if new:
+        connection.execute(insert(_PUBLISHED), new)
+    if moved:
+        connection.execute(update(_PUBLISHED).where(_PUBLISHED.c.channel == bindparam("c"),
+                                                    _PUBLISHED.c.product_id == bindparam("p"))
+                           .values(available=bindparam("v"), updated_at=bindparam("t")), moved)
+    changes = [AvailabilityChange(channel=code, product_id=pid, sku=skus.get(pid, ""), available=value,
+                                  previous=plan.published.get((code, pid)), at=now) for code, pid, value in changed]
+    session.add_all(changes)
+    for chunk in _chunks(seqs):
+        connection.execute(delete(_MARK).where(_MARK.c.seq.in_(chunk)))
     session.flush()
     return changes
+
+
+def publish(db, freshness: Freshness, now: dt.datetime | None = None, full: bool = False,
+            on_batch=None, after_read=None) -> list[AvailabilityChange]:
+    """One round: publish every channel's ATS that differs from what was last published (one feed row
+    each, never a row for a pair that was never published and has nothing to sell).  full: recompute
+    every channel and product.  on_batch(session, changes) runs inside each write transaction;
+    after_read() between reading and writing (where the till goes on selling).
+
+    Returns the changes written; a round that finds another publisher wrote since it read stops
+    there (its unread and uncleared marks wait for the next round), so an older figure never lands
+    over a newer one."""
+    now = now or utcnow()
+    with db.unit_of_work(read_only=True) as uow:
+        plan = plan_round(uow.session, freshness, now, full)
+    if after_read is not None:
+        after_read()
+    current = figures(plan)
+    changed: dict = {}
+    for (code, pid), value in current.items():
+        before = plan.published.get((code, pid))
+        if value != before and not (before is None and value == 0):
+            changed.setdefault(pid, []).append((code, pid, value))
+    products = sorted(set(changed) | set(plan.seqs), key=str)
+    batches = list(_chunks(products, BATCH_PRODUCTS)) or ([[]] if plan.state_changed else [])
+    generation, written = plan.generation, []
+    for index, batch in enumerate(batches):
+        with db.unit_of_work() as uow:
+            if not _claim(uow.session, generation):
+                log.info("availability: another publisher wrote meanwhile; the rest waits for the next round")
+                return written
+            generation = 1 if generation is None else generation + 1
+            changes = _write_batch(uow.session, plan, now, [c for pid in batch for c in changed.get(pid, ())],
+                                   [seq for pid in batch for seq in plan.seqs.get(pid, ())])
+            if index == len(batches) - 1:
+                # Only a finished round records the rules and weights it worked from.
+                uow.session.execute(update(_STATE).where(_STATE.c.id == STATE_ID)
+                                    .values(rules=plan.rule_texts,
+                                            weights={str(lid): w for lid, w in plan.weights.items()}))
+            if on_batch is not None:
+                on_batch(uow.session, changes)
+            uow.commit()
+        written += changes
+    return written
+
+
+def request_full_recompute(session) -> None:
+    """The next round recomputes every channel and product (it forgets the rules it last worked from)."""
+    session.execute(update(_STATE).where(_STATE.c.id == STATE_ID).values(rules={}))
 
 
 def changes_since(session, channel: str, since: int, limit: int) -> list[AvailabilityChange]:

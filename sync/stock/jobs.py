@@ -1,7 +1,7 @@
 """Worker jobs for stock: expire reservations, publish availability changes."""
 from __future__ import annotations
 
-from sync.stock.availability import Freshness, refresh_availability
+from sync.stock.availability import Freshness, publish
 from sync.stock.reservations import expire_due
 
 
@@ -12,12 +12,11 @@ def expire_reservations(app) -> str:
     return f"{expired} reservation(s) expired"
 
 
-def publish_availability(app) -> str:
-    """Recompute every channel's ATS (store sales, receipts, staleness) and record what changed."""
+def publish_availability(app, full: bool = False) -> str:
+    """Recompute the ATS of what moved since the last round (store sales, receipts, reservations,
+    staleness, rule changes) and record what changed; full: every channel and product."""
     from sync.webhooks.events import stock_changed
 
-    with app.extensions["pos.db"].unit_of_work() as uow:
-        changes = refresh_availability(uow.session, Freshness.from_config(app.config))
-        stock_changed(uow.session, changes)
-        uow.commit()
+    changes = publish(app.extensions["pos.db"], Freshness.from_config(app.config), full=full,
+                      on_batch=stock_changed)
     return f"{len(changes)} availability change(s)"
