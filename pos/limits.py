@@ -74,8 +74,14 @@ def _within_limits(document) -> bool:
     return True
 
 
-def first_violation(document) -> tuple[int, str, str] | None:
-    """(status, field, reason) of the first value out of limits, walking without recursion."""
+# Endpoints that judge the values inside each item themselves and refuse items one by one: a store's push
+# (a NUL or a 2^70 in one change is quarantined with its reason while the rest of the batch goes in).
+PER_ITEM_CHECKS = {"sync_hq.push": "changes"}
+
+
+def first_violation(document, items: str | None = None) -> tuple[int, str, str] | None:
+    """(status, field, reason) of the first value out of limits, walking without recursion.  Under ``items``
+    (a list whose entries the endpoint checks one by one) only the nesting is held to the limits here."""
     if _within_limits(document):
         return None
     stack = [(document, (), 0)]
@@ -84,8 +90,9 @@ def first_violation(document) -> tuple[int, str, str] | None:
         if isinstance(value, dict):
             if depth >= MAX_DEPTH:
                 return 400, _joined(path), f"nested deeper than {MAX_DEPTH} levels"
+            inside_item = items is not None and len(path) >= 2 and path[0] == items
             for key, item in value.items():
-                reason = _string_problem(key)
+                reason = None if inside_item else _string_problem(key)
                 if reason:
                     return 422, _joined(path + (key,)), f"the field name {reason}"
                 stack.append((item, path + (key,), depth + 1))
@@ -93,6 +100,8 @@ def first_violation(document) -> tuple[int, str, str] | None:
             if depth >= MAX_DEPTH:
                 return 400, _joined(path), f"nested deeper than {MAX_DEPTH} levels"
             stack.extend((item, path + (index,), depth + 1) for index, item in enumerate(value))
+        elif items is not None and len(path) >= 2 and path[0] == items:
+            continue  # the endpoint refuses this item alone, naming the field
         elif isinstance(value, str):
             reason = _string_problem(value)
             if reason:
@@ -117,7 +126,7 @@ def refused(status: int, field: str, reason: str) -> ApiProblem:
     return ApiProblem(status, "invalid-field", f"{field}: {reason}", field=field, title="Invalid request")
 
 
-def parse_body(text: str | bytes):
+def parse_body(text: str | bytes, items: str | None = None):
     """A request body parsed and held to the limits; anything else is an ApiProblem."""
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
@@ -125,7 +134,7 @@ def parse_body(text: str | bytes):
         raise refused(400, "body", f"nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:  # JSONDecodeError, bad UTF-8, digits beyond Python's int limit
         raise refused(400, "body", f"not valid JSON ({exc})") from None
-    violation = first_violation(document)
+    violation = first_violation(document, items)
     if violation:
         raise refused(*violation)
     return document
@@ -139,10 +148,16 @@ class _StrictJson:
     dumps = staticmethod(json.dumps)
 
 
+class _PerItemJson(_StrictJson):
+    def __init__(self, items: str):
+        self.loads = lambda text: parse_body(text, items)
+
+
 class LimitedRequest(Request):
     @property
     def json_module(self):
-        return _StrictJson
+        items = PER_ITEM_CHECKS.get(self.endpoint or "")
+        return _PerItemJson(items) if items else _StrictJson
 
     @json_module.setter
     def json_module(self, _provider):

@@ -159,6 +159,6 @@ def _approved(quarantine_id, manager: str, pin: str, action: str, details: dict,
 def _count_wrong_pin(rejected: PinRejected):
     db = database()
     with db.unit_of_work() as uow:
-        register_pin_failure(uow.session, rejected.login, current_app.extensions["pos.settings"].pin_policy)
+        register_pin_failure(uow.session, rejected, current_app.extensions["pos.settings"].pin_policy)
         uow.commit()
     raise click.ClickException(say("Unknown login or wrong PIN; nothing was changed.")) from None
