@@ -12,7 +12,19 @@ from sqlalchemy import select, update
 
 from pos.db import utcnow
 from pos.devices.models import FiscalRecord
+from pos.feed.services import record_change
 from pos.sales.models import Sale
+
+# what HQ (the back office, the customer's timeline) is told a sale came to on the fiscal device
+OUTCOMES = ("confirmed", "not_fiscal", "failed", "voided", "handled")
+
+
+def record_outcome(session, sale_id, status: str, fiscal_number: str | None) -> None:
+    """The sale's fiscal outcome into the change feed, in the transaction that reached it: HQ learns it."""
+    record_change(session, "fiscal", sale_id, {"sale_id": str(sale_id), "fiscal_status": status,
+                                               "fiscal_number": fiscal_number, "at": utcnow().isoformat()},
+                  op="updated")
+
 
 # the driver's journal states → the queue's statuses
 STATUSES = {"sending": "sending", "not_done": "pending", "failed": "failed"}
@@ -73,4 +85,6 @@ class DbJournal:
             session = uow.session
             session.execute(update(FiscalRecord).where(FiscalRecord.sale_id == sale_id).values(**values))
             session.execute(update(Sale).where(Sale.id == sale_id).values(**sale_values))
+            if sale_values["fiscal_status"] in OUTCOMES:
+                record_outcome(session, sale_id, sale_values["fiscal_status"], sale_values.get("fiscal_number"))
             uow.commit()

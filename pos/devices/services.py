@@ -18,7 +18,7 @@ from hardware.device import DeviceError
 from hardware.fiscal import fiscalise_once
 from hardware.receipt_printer import layout_receipt, layout_slip
 from pos.devices.documents import fiscal_receipt, receipt_document
-from pos.devices.journal import DbJournal, ensure_record, record_fault
+from pos.devices.journal import DbJournal, ensure_record, record_fault, record_outcome
 from pos.devices.models import FiscalRecord, PrintJob
 from pos.devices.station import REOPEN_AFTER_SECONDS, Station
 from pos.problems import ApiProblem
@@ -181,6 +181,7 @@ def resolve_stuck_sale(session, till, sale_id, action: str, *, reason: str, fisc
     sale.fiscal_status = status
     sale.fiscal_number = fiscal_number if action == "handled" else None
     session.flush()
+    record_outcome(session, sale.id, status, sale.fiscal_number)
     return {"sale_id": str(sale.id), "fiscal_status": status, "fiscal_number": sale.fiscal_number,
             "attempts": record.attempts or 0, "device_fault": None, "resolution": action, "before": earlier}
 

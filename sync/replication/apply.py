@@ -25,7 +25,7 @@ from pos.feed.services import record_change
 from pos.stores.models import AppliedChange, StoreContact
 from sync.quarantine import services as quarantine
 from sync.replication import bulk
-from sync.replication.apply_facts import (apply_day_report, apply_return, apply_shift, apply_stock,
+from sync.replication.apply_facts import (apply_day_report, apply_fiscal, apply_return, apply_shift, apply_stock,
                                            apply_stock_document)
 from sync.replication.apply_sales import apply_sales
 from sync.replication.checks import CHECKS, Conflict, InvalidPayload, Refused, check_change
@@ -34,7 +34,7 @@ from sync.replication.references import References, as_uuid
 log = logging.getLogger(__name__)
 
 # Facts are applied in this order within a batch: what a sale points at comes first, what closes a shift last.
-ORDER = ("customer", "sale", "return", "stock_movement", "stock_document", "shift", "day_report")
+ORDER = ("customer", "sale", "fiscal", "return", "stock_movement", "stock_document", "shift", "day_report")
 APPLIED = (AppliedChange.__table__, ("location_id", "change_id", "seq", "epoch_id", "entity", "entity_id",
                                      "applied_at"))
 
@@ -146,7 +146,7 @@ def _first_line(error) -> str:
     return str(error).strip().splitlines()[0][:300] if str(error).strip() else error.__class__.__name__
 
 
-HANDLERS = {"return": apply_return, "shift": apply_shift, "day_report": apply_day_report,
+HANDLERS = {"return": apply_return, "shift": apply_shift, "day_report": apply_day_report, "fiscal": apply_fiscal,
             "stock_document": apply_stock_document, "stock_movement": apply_stock}
 assert set(HANDLERS) | {"sale", "customer"} == set(ORDER) == set(CHECKS)
 

@@ -130,6 +130,18 @@ def apply_day_report(session, refs: References, p: dict) -> bool:
     return True
 
 
+def apply_fiscal(session, refs: References, p: dict) -> bool:
+    """What the store's fiscal device made of a sale (its fiscal number, or why none): HQ keeps the newest."""
+    sale = session.get(Sale, as_uuid(p["sale_id"]))
+    if sale is None:
+        raise Missing("sale_id", f"sale {p['sale_id']} has not reached HQ")
+    if sale.location_id != refs.location.id:
+        raise NotYours("sale_id", f"sale {p['sale_id']} was made at another store")
+    sale.fiscal_status, sale.fiscal_number = p["fiscal_status"], p.get("fiscal_number")
+    session.flush()
+    return True
+
+
 # HQ derives these from the sale or return itself; a feed entry for them as well must not count twice.
 DERIVED = ("sale", "return")
 

@@ -352,10 +352,20 @@ def check_customer(payload: dict, where: str, store: str) -> None:
     storable(payload, where)
 
 
+FISCAL_STATUSES = ("confirmed", "not_fiscal", "failed", "voided", "handled")
+
+
+def check_fiscal(payload: dict, where: str, store: str) -> None:
+    _record(payload, where, {"sale_id": ID, "fiscal_status": TEXT, "at": WHEN}, {"fiscal_number": TEXT},
+            {"fiscal_number": 64})
+    if payload["fiscal_status"] not in FISCAL_STATUSES:
+        raise InvalidPayload(f"{where}.fiscal_status", f"must be one of {', '.join(FISCAL_STATUSES)}")
+
+
 # (payload, where, store code): every entity a store may push; others are acknowledged and ignored.
 CHECKS = {"sale": check_sale, "return": check_return, "shift": check_shift, "day_report": check_day_report,
           "stock_document": check_stock_document, "stock_movement": check_stock_movement,
-          "customer": check_customer}
+          "customer": check_customer, "fiscal": check_fiscal}
 
 
 def check_change(change: dict, where: str, store: str) -> None:

@@ -84,3 +84,20 @@ def test_a_store_learns_hqs_holds_and_its_till_sells_only_free_pieces(chain):
     chain.sync_once("S1")
     assert held_at_store(chain) == 0
     sell_one(s1)  # nothing held any more: the till sells without asking
+
+
+def test_hq_learns_each_sales_fiscal_outcome(chain):
+    """The fiscal queue's outcome (here the till's non-fiscal printer: `not_fiscal`) reaches HQ with the next push;
+    before, HQ kept every store sale as `pending` for ever."""
+    from pos.sales.models import Sale
+
+    s2 = Till(chain.stores["S2"])
+    s2.open_shift()
+    sold = s2.sell([SKU])
+    chain.sync_once("S2")
+    engine = create_engine(chain.hq_db)
+    with engine.connect() as connection:
+        at_hq = connection.execute(select(Sale.fiscal_status, Sale.fiscal_number).where(Sale.id == sold["id"])).one()
+    engine.dispose()
+    assert sold["fiscal_status"] == "not_fiscal"
+    assert tuple(at_hq) == ("not_fiscal", None)
