@@ -109,14 +109,15 @@ def test_a_store_restored_without_saying_so_is_stopped_and_starts_a_new_epoch(hq
         assert "from HQ applied" in pull(first)
         till = login(first.test_client())
         assert till.post("/api/v1/shifts", json={"opening_float": 0}).status_code == 201
-        assert sell(till) == 1 and "1 newly applied" in push(first)
+        # each sale is two changes: the sale, and its fiscal outcome for HQ
+        assert sell(till) == 1 and "2 newly applied" in push(first)
         first.extensions["pos.db"].dispose()
         backup = tmp_path / "backup.sqlite3"
         with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(backup)) as copy:
             source.backup(copy)
         again = store_app(hq_url)
         till = login(again.test_client())
-        assert sell(till) == 2 and "1 newly applied" in push(again)
+        assert sell(till) == 2 and "2 newly applied" in push(again)
         again.extensions["pos.db"].dispose()
 
         for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):

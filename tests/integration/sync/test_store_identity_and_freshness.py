@@ -52,13 +52,13 @@ def test_a_store_set_up_by_commands_restored_from_a_backup_loses_and_repeats_not
     node.start()
     assert "from HQ applied" in chain.sync_once("R1").stdout  # the cashiers come from HQ
 
-    made = sell(node, 2)
-    assert "2 change(s) sent, 2 newly applied" in chain.sync_once("R1").stdout
+    made = sell(node, 2)  # each sale is two changes: the sale, and its fiscal outcome for HQ
+    assert "4 change(s) sent, 4 newly applied" in chain.sync_once("R1").stdout
     backup = database.with_name("R1-backup.sqlite3")
     with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(backup)) as copy:
         source.backup(copy)  # the operator's nightly backup, taken while the store runs
     made += sell(node, 3)
-    assert "3 change(s) sent, 3 newly applied" in chain.sync_once("R1").stdout
+    assert "6 change(s) sent, 6 newly applied" in chain.sync_once("R1").stdout
 
     node.stop()  # the disk dies; the backup goes back
     for leftover in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
@@ -73,7 +73,7 @@ def test_a_store_set_up_by_commands_restored_from_a_backup_loses_and_repeats_not
     assert "confirmed by HQ" in answered, answered
     after = sell(node, 2)
     made += after
-    assert "2 change(s) sent, 2 newly applied" in chain.sync_once("R1").stdout
+    assert "4 change(s) sent, 4 newly applied" in chain.sync_once("R1").stdout
 
     at_hq = hq_sales(chain, "R1")
     assert set(at_hq) == {sale["id"] for sale in made}  # every sale, the lost life's and the new one's
@@ -141,11 +141,11 @@ def test_a_store_is_fresh_only_while_its_changes_arrive(chain):
         one_push.close()
     assert "push failed after 1 change(s)" in partly, partly
     waiting = waiting_at_store(chain, "F1")
-    assert len(waiting) == 2
+    assert len(waiting) == 5  # three sales and their fiscal outcomes, less the one change that arrived
     assert heard(chain, "F1") == waiting[0]  # everything before the oldest change still waiting has arrived
 
     drained = chain.sync_once("F1").stdout
-    assert "2 change(s) sent, 2 newly applied at HQ, 0 already there" in drained, drained
+    assert "5 change(s) sent, 5 newly applied at HQ, 0 already there" in drained, drained
     assert heard(chain, "F1") > waiting[0] and not waiting_at_store(chain, "F1")
     assert set(hq_sales(chain, "F1")) == {sale["id"] for sale in made}
     node.stop()
