@@ -62,9 +62,10 @@ def test_a_sale_reaches_every_channel_through_the_pushers_and_a_hanging_channel_
         gate.set()
     eventually(lambda: fakes.shown(0) == {c: 97 for c in CHANNELS} and fakes.shown(1)["ebay"] == 98,
                "eBay caught up with the current figures once it answered")
-    # Coalesced: the hung first push, then one call carrying both SKUs that changed meanwhile.
-    assert [e.path.rsplit("/", 1)[1] for e in fakes.ebay.exchanges if e.path.endswith("_quantity")] == [
-        "bulk_update_price_quantity", "bulk_update_price_quantity"]
+    # Coalesced: the hung first push, then one call carrying both SKUs that changed meanwhile (on a loaded
+    # machine the first push may itself leave late enough to carry the newest figures): never a call per sale.
+    calls = [e.path.rsplit("/", 1)[1] for e in fakes.ebay.exchanges if e.path.endswith("_quantity")]
+    assert calls in (["bulk_update_price_quantity"], ["bulk_update_price_quantity"] * 2), calls
 
 
 def test_a_channel_whose_pushes_fail_still_imports_its_orders_and_the_others_go_on(hq_app, fakes):

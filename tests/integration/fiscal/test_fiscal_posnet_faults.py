@@ -60,7 +60,9 @@ def test_each_fault_at_each_step_keeps_every_sale_exactly_once(pty_posnet, fault
             if expected == "recovered":
                 assert result.recovered and not errors
             elif expected == "printed":
-                assert not result.recovered and not errors
+                # the printer printed but never answered: the driver settles it by asking the printer; on a
+                # loaded machine the first ask may itself time out and show no_reply first (exactly once below)
+                assert not result.recovered and (not errors or errors[0][0] == "no_reply")
             else:
                 assert errors[0][0] == expected
                 assert errors[0][1] == (command == "trend")  # held trend may still print: ambiguous
