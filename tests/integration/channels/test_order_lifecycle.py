@@ -220,7 +220,10 @@ def test_a_throttled_pull_waits_and_imports_instead_of_failing(hq, fakes):
     placed = place(fakes, 1, 1)
     for _ in range(3):
         fakes.amazon.add_order([(listing_ids(1)["amazon"], 1, "1.00", "PLN")])
-    fakes.shopify.bucket.spend(fakes.shopify.bucket.maximum - 900)  # other apps left too few points for a page
+    # other apps left too few points for a page, and they come back slowly enough that a loaded machine's
+    # pause before the pull cannot refill them (the pull must meet THROTTLED and wait)
+    fakes.shopify.bucket.restore_rate = 25.0
+    fakes.shopify.bucket.spend(fakes.shopify.bucket.maximum - 900)
     shopify = pull_channel(hq, "shopify")
     amazon = pull_channel(hq, "amazon")
     assert (shopify["orders"], amazon["orders"]) == ({"reserved": 1}, {"reserved": 4})
