@@ -110,7 +110,7 @@ class UnitOfWork:
         self.session.rollback()
 
 
-_FAST_INSERTS: dict = {}
+_FAST_STATEMENTS: dict = {}
 
 
 def fast_insert(connection, table, rows: list[dict]) -> None:
@@ -121,24 +121,42 @@ def fast_insert(connection, table, rows: list[dict]) -> None:
     The caller's transaction must have begun (any earlier statement on ``connection`` begins it)."""
     if not rows:
         return
-    dialect = connection.dialect
-    columns = tuple(rows[0])
-    key = (dialect.name, table.name, columns)
-    plan = _FAST_INSERTS.get(key)
-    if plan is None:
-        from sqlalchemy import bindparam, insert
+    from sqlalchemy import bindparam, insert
 
-        compiled = insert(table).values({name: bindparam(name) for name in columns}).compile(dialect=dialect)
-        processors = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in columns]
-        order = tuple(compiled.positiontup) if compiled.positional else None
-        plan = _FAST_INSERTS[key] = (str(compiled), processors, order)
-    sql, processors, order = plan
-    converted = [{name: (process(row[name]) if process else row[name]) for name, process in processors}
-                 for row in rows]
-    if order is not None:
-        params = [tuple(row[name] for name in order) for row in converted]
-    else:
-        params = converted
+    columns = tuple(rows[0])
+    fast_execute_many(connection, ("insert", table.name, columns),
+                      lambda: insert(table).values({name: bindparam(name, type_=table.c[name].type)
+                                                    for name in columns}), rows)
+
+
+def fast_execute_many(connection, key: tuple, statement, rows: list[dict]) -> None:
+    """Run statement() (made once per key and dialect; bind parameters named as the rows' keys) for
+    every row on the driver's executemany.  A value repeated down a column (one timestamp for a whole
+    batch) is converted once."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    plan = _FAST_STATEMENTS.get((dialect.name, key))
+    if plan is None:
+        compiled = statement().compile(dialect=dialect)
+        names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
+        processors = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+                           for name in names)
+        plan = _FAST_STATEMENTS[(dialect.name, key)] = (str(compiled), processors, compiled.positional)
+    sql, processors, positional = plan
+    columns = []
+    for name, process in processors:
+        values = [row[name] for row in rows]
+        if process is not None:
+            last, converted, out = object(), None, []
+            for value in values:
+                if value is not last:
+                    last, converted = value, process(value)
+                out.append(converted)
+            values = out
+        columns.append(values)
+    params = list(zip(*columns)) if positional else [dict(zip([n for n, _p in processors], row))
+                                                    for row in zip(*columns)]
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         cursor.executemany(sql, params)

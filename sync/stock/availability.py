@@ -17,11 +17,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pos.catalogue.models import Product
-from pos.db import utcnow
+from pos.db import fast_execute_many, fast_insert, utcnow
 from pos.stock.models import AvailabilityChange, AvailabilityState, ChannelAvailability, StockLevel, StockLevelMark
 from pos.stores.models import Location
 from sync.stock.channels import ChannelRule, cached_channel_rule, channel_codes, channel_rule
@@ -125,11 +125,12 @@ def availability_for_skus(session, freshness: Freshness, channel: str, skus: lis
 # whose level moved at a location serving it (stock_level_mark, written by a trigger in the mover's own
 # transaction), every product at a location whose weight changed (a store went stale or came back), and
 # every product of a channel whose rule changed (or of every channel, on demand).
-BATCH_PRODUCTS = 200
+BATCH_PRODUCTS = 50
 MARKS_PER_ROUND = 20_000
 STATE_ID = 1
 _MARK, _LEVEL, _PUBLISHED = StockLevelMark.__table__, StockLevel.__table__, ChannelAvailability.__table__
 _STATE = AvailabilityState.__table__
+_FEED = AvailabilityChange.__table__
 IN_CHUNK = 500  # ids per IN (…): far below SQLite's and PostgreSQL's parameter limits
 
 
@@ -234,28 +235,55 @@ def _claim(session, generation: int | None) -> bool:
                               .values(generation=generation + 1)).rowcount == 1
 
 
-def _write_batch(session, plan: Plan, now: dt.datetime, changed: list, seqs: list) -> list[AvailabilityChange]:
-    connection = session.connection()
-    skus = {}
-    for chunk in _chunks(sorted({pid for _code, pid, _value in changed}, key=str)):
-        skus.update(session.execute(select(Product.id, Product.sku).where(Product.id.in_(chunk))).all())
+def _skus(db, product_ids) -> dict:
+    with db.unit_of_work(read_only=True) as uow:
+        found = {}
+        for chunk in _chunks(sorted(product_ids, key=str)):
+            found.update(uow.session.execute(select(Product.id, Product.sku).where(Product.id.in_(chunk))).all())
+        return found
+
+
+@dataclass
+class Batch:
+    """One write transaction's rows, made before it takes the write lock."""
+    new: list  # channel_availability rows never published before
+    moved: list  # channel_availability rows whose figure moved
+    changes: list  # AvailabilityChange objects for the feed (their seq is learned inside)
+    seqs: list  # the mark seqs this batch clears
+
+
+def _batch(plan: Plan, now: dt.datetime, changed: list, seqs: list, skus: dict) -> Batch:
     new = [{"channel": code, "product_id": pid, "available": value, "updated_at": now}
            for code, pid, value in changed if (code, pid) not in plan.published]
     moved = [{"c": code, "p": pid, "v": value, "t": now}
              for code, pid, value in changed if (code, pid) in plan.published]
-    if new:
-        connection.execute(insert(_PUBLISHED), new)
-    if moved:
-        connection.execute(update(_PUBLISHED).where(_PUBLISHED.c.channel == bindparam("c"),
-                                                    _PUBLISHED.c.product_id == bindparam("p"))
-                           .values(available=bindparam("v"), updated_at=bindparam("t")), moved)
     changes = [AvailabilityChange(channel=code, product_id=pid, sku=skus.get(pid, ""), available=value,
                                   previous=plan.published.get((code, pid)), at=now) for code, pid, value in changed]
-    session.add_all(changes)
-    for chunk in _chunks(seqs):
+    return Batch(new, moved, changes, seqs)
+
+
+def _write_batch(session, batch: Batch) -> list[AvailabilityChange]:
+    """Runs under SQLite's write lock, so only statements: the rows were made before it (an ORM flush of a
+    few hundred feed rows held the till's next write for tens of milliseconds)."""
+    connection = session.connection()
+    fast_insert(connection, _PUBLISHED, batch.new)
+    fast_execute_many(connection, ("availability.moved",), lambda: (
+        update(_PUBLISHED).where(_PUBLISHED.c.channel == bindparam("c"), _PUBLISHED.c.product_id == bindparam("p"))
+        .values(available=bindparam("v"), updated_at=bindparam("t"))), batch.moved)
+    if batch.changes:
+        # _claim has locked the state row, so no other publisher inserts feed rows until this commits:
+        # everything above the highest seq now is this batch's.
+        before = connection.execute(select(func.coalesce(func.max(_FEED.c.seq), 0))).scalar_one()
+        fast_insert(connection, _FEED, [{"channel": c.channel, "product_id": c.product_id, "sku": c.sku,
+                                         "available": c.available, "previous": c.previous, "at": c.at}
+                                        for c in batch.changes])
+        seqs = {(channel, pid): seq for seq, channel, pid in connection.execute(
+            select(_FEED.c.seq, _FEED.c.channel, _FEED.c.product_id).where(_FEED.c.seq > before))}
+        for change in batch.changes:
+            change.seq = seqs[(change.channel, change.product_id)]
+    for chunk in _chunks(batch.seqs):
         connection.execute(delete(_MARK).where(_MARK.c.seq.in_(chunk)))
-    session.flush()
-    return changes
+    return batch.changes
 
 
 def publish(db, freshness: Freshness, now: dt.datetime | None = None, full: bool = False,
@@ -267,7 +295,11 @@ def publish(db, freshness: Freshness, now: dt.datetime | None = None, full: bool
 
     Returns the changes written; a round that finds another publisher wrote since it read stops
     there (its unread and uncleared marks wait for the next round), so an older figure never lands
-    over a newer one."""
+    over a newer one.
+
+    The writes commit without waiting for the disk (synchronous=NORMAL on SQLite): a power cut can
+    lose only a tail of them, and then it loses the cleared marks with them (WAL keeps commit order),
+    so the next round recomputes the same figures; the till's sales keep their fsync."""
     now = now or utcnow()
     with db.unit_of_work(read_only=True) as uow:
         plan = plan_round(uow.session, freshness, now, full)
@@ -279,17 +311,19 @@ def publish(db, freshness: Freshness, now: dt.datetime | None = None, full: bool
         before = plan.published.get((code, pid))
         if value != before and not (before is None and value == 0):
             changed.setdefault(pid, []).append((code, pid, value))
+    skus = _skus(db, changed) if changed else {}
     products = sorted(set(changed) | set(plan.seqs), key=str)
     batches = list(_chunks(products, BATCH_PRODUCTS)) or ([[]] if plan.state_changed else [])
     generation, written = plan.generation, []
     for index, batch in enumerate(batches):
-        with db.unit_of_work() as uow:
+        rows = _batch(plan, now, [c for pid in batch for c in changed.get(pid, ())],
+                      [seq for pid in batch for seq in plan.seqs.get(pid, ())], skus)
+        with db.unit_of_work(durable=False) as uow:
             if not _claim(uow.session, generation):
                 log.info("availability: another publisher wrote meanwhile; the rest waits for the next round")
                 return written
             generation = 1 if generation is None else generation + 1
-            changes = _write_batch(uow.session, plan, now, [c for pid in batch for c in changed.get(pid, ())],
-                                   [seq for pid in batch for seq in plan.seqs.get(pid, ())])
+            changes = _write_batch(uow.session, rows)
             if index == len(batches) - 1:
                 # Only a finished round records the rules and weights it worked from.
                 uow.session.execute(update(_STATE).where(_STATE.c.id == STATE_ID)

@@ -2,7 +2,11 @@
 over a newer one, and through throttling, server errors, timeouts and half-failed batches."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select, update
+
+from pos.db import utcnow
 
 from sync.channels.push import push_round, record_outcomes, take_feed
 from tests.integration.channels.conftest import (LISTED, listing_ids, listing_row, map_listings, sell, set_on_hand,
@@ -140,6 +144,15 @@ def retry_now(app, sku_code: str) -> None:
         uow.commit()
 
 
+def rest_longer(app, sku_code: str) -> None:
+    from sync.channels.models import ChannelListing
+
+    with app.extensions["pos.db"].unit_of_work() as uow:
+        uow.session.execute(update(ChannelListing).where(ChannelListing.sku == sku_code, ChannelListing.retry_at.is_not(None))
+                            .values(retry_at=utcnow() + dt.timedelta(hours=1)))
+        uow.commit()
+
+
 def test_a_refused_sku_becomes_an_incident_with_the_reason_holds_back_nothing_and_goes_again_later(hq, fakes, till,
                                                                                                    manager):
     push_round(hq)
@@ -153,7 +166,10 @@ def test_a_refused_sku_becomes_an_incident_with_the_reason_holds_back_nothing_an
         assert [f["sku"] for f in results[channel]["failed"]] == [sku(3)]
     assert fakes.shown(0) == {c: 98 for c in CHANNELS}
     assert fakes.shown(3) == {c: 99 for c in CHANNELS}
-    assert listing_row(hq, "allegro", sku(3)).last_error
+    refused = listing_row(hq, "allegro", sku(3))
+    assert refused.last_error
+    assert refused.retry_at is not None  # its own back-off (2 s after a first refusal) ...
+    rest_longer(hq, sku(3))  # ... stretched, so a loaded machine's slow steps cannot outlast it mid-test
     incidents = open_incidents(hq)
     assert [(i.channel, i.sku) for i in incidents] == [(c, sku(3)) for c in sorted(CHANNELS)]
     assert all("listing is locked" in i.involved[0]["reason"] for i in incidents)

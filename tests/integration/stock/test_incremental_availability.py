@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from pos.catalogue.models import Product
 from pos.db import utcnow
+from pos.problems import ApiProblem
 from pos.stock.models import ChannelAvailability, StockLevelMark
 from pos.stock.services import record_movements
 from pos.stores.models import Location
@@ -179,7 +180,12 @@ def test_incremental_rounds_publish_the_same_figures_as_a_full_recompute(hq, rou
             with db.unit_of_work() as uow:
                 session = uow.session
                 if what == "sale":
-                    record_movements(session, locations["S1"], [(product, -quantity)], "sale")
+                    try:
+                        record_movements(session, locations["S1"], [(product, -quantity)], "sale")
+                    except ApiProblem as refused:  # the pieces are promised to a web order: a refusal, not a change
+                        assert refused.slug == "stock-promised"
+                        uow.rollback()
+                        continue
                 elif what in ("receipt", "warehouse"):
                     record_movements(session, locations["S1" if what == "receipt" else "W1"],
                                      [(product, quantity)], "receipt")
