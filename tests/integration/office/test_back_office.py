@@ -236,3 +236,30 @@ def test_pages_come_in_the_readers_language(hq, language):
     page = client.get(f"/office/stock?lang={language}").get_data(as_text=True)
     assert f'<html lang="{language}">' in page
     assert "Stock levels" not in page and "Previous page" not in page
+
+
+@pytest.fixture
+def store_node(database_url, tmp_path, pin_hashes):
+    from tests.conftest import make_test_app, seed_store
+
+    app = make_test_app(database_url, tmp_path, POS_ROLE="store", POS_STORE_CODE="S1")
+    seed_store(app, pin_hashes, product_count=3)
+    with app.extensions["pos.db"].unit_of_work() as uow:  # a warehouse this store does not run
+        from pos.stores.services import create_location
+        create_location(uow.session, "WH", "Magazyn", "PL", kind="warehouse")
+        uow.commit()
+    yield app
+    app.extensions["pos.db"].dispose()
+
+
+def test_a_store_node_shows_its_own_part(store_node):
+    client = english(store_node)
+    sign_in(client)
+    fleet = client.get("/office/stores").get_data(as_text=True)
+    assert "This store and head office" in fleet and "Changes waiting to be sent" in fleet
+    assert "T1" in fleet and "T2" in fleet
+    for path in ("/office/quarantine", "/office/channels"):  # head office's pages
+        assert client.get(path).status_code == 404
+    stock = client.get("/office/stock").get_data(as_text=True)
+    assert "S1" in stock and "WH" not in stock
+    assert "/office/quarantine" not in fleet and "/office/channels" not in fleet
