@@ -21,7 +21,8 @@ from tests.e2e.conftest import ARTIFACTS
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "pos" / "translations"
 # (link text's page, the address it opens): the order the navigation offers them in
 PAGES = [("stores", "/office/stores"), ("quarantine", "/office/quarantine"), ("stock", "/office/stock"),
-         ("movements", "/office/stock/movements"), ("staff", "/office/staff"), ("channels", "/office/channels")]
+         ("movements", "/office/stock/movements"), ("staff", "/office/staff"), ("channels", "/office/channels"),
+         ("audit", "/office/audit")]
 
 
 def office_messages(language: str, everywhere: bool = False) -> dict[str, str]:
@@ -153,7 +154,7 @@ def test_a_cashier_cannot_reach_a_managers_page(page, live_store):
     assert page.url.endswith("/office/stock")
     nav = page.locator("nav.pages").inner_text()
     assert "Stock" in nav and "Staff" not in nav and "Quarantine" not in nav
-    for path in ("/office/stores", "/office/staff", "/office/quarantine", "/office/channels"):
+    for path in ("/office/stores", "/office/staff", "/office/quarantine", "/office/channels", "/office/audit"):
         answer = page.goto(f"{live_store.url}{path}")
         assert answer.status == 403, path
         assert "This page is for managers" in page.locator("[role=alert]").inner_text()

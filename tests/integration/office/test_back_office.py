@@ -15,7 +15,7 @@ from sync.quarantine.models import QuarantinedChange
 from tests.integration.sync.test_push_checks import a_sale, changes, held_at_hq, hq, register_store, some_products  # noqa: F401
 
 MANAGER_PAGES = ["/office/stores", "/office/quarantine", "/office/staff", "/office/channels",
-                 "/office/channels/allegro"]
+                 "/office/channels/allegro", "/office/audit"]
 EVERYONE_PAGES = ["/office/stock", "/office/stock/movements"]
 
 
@@ -153,6 +153,10 @@ def test_a_manager_unlocks_a_locked_cashier(hq):
     assert form(client, f"{page}/unlock", page, pin="9999").status_code == 302
     assert audit(hq, "login_unlocked")[0].cashier_id == anna.id
     assert client.post("/api/v1/auth/login", json={"login": "anna", "pin": "4321", "terminal": "T1"}).status_code == 201
+    log = client.get("/office/audit?action=login_unlocked").get_data(as_text=True)
+    assert "login unlocked" in log and "Anna Nowak" in log and "Demo Manager" in log
+    assert "login locked after wrong PINs" in client.get("/office/audit?q=anna").get_data(as_text=True)
+    assert "Anna Nowak" not in client.get("/office/audit?action=office_signed_in").get_data(as_text=True)
 
 
 def quarantined(hq) -> tuple[dict, list]:
@@ -171,6 +175,10 @@ def test_a_quarantined_change_is_shown_fixed_replayed_or_discarded_with_an_audit
     sale, (fixable, hopeless) = quarantined(hq)
     client = english(hq)
     sign_in(client)
+    fleet = client.get("/office/stores?q=S9").get_data(as_text=True)
+    row = re.search(r"<tr>\s*<th scope=\"row\">S9.*?</tr>", fleet, re.S).group(0)
+    assert 'href="/office/quarantine?store=S9"' in row and ">2</a>" in row  # two held, linked to the list
+    assert row.count("—") <= 2  # last contact, last push and what HQ holds up to are known
     listed = client.get("/office/quarantine").get_data(as_text=True)
     assert fixable in listed and hopeless in listed and "S9" in listed
     assert hopeless not in client.get(f"/office/quarantine?q={sale['id']}").get_data(as_text=True)
@@ -204,8 +212,7 @@ def test_a_quarantined_change_is_shown_fixed_replayed_or_discarded_with_an_audit
     with hq.extensions["pos.db"].unit_of_work(read_only=True) as uow:
         statuses = {str(row.id): row.status for row in uow.session.scalars(select(QuarantinedChange))}
     assert statuses == {fixable: "replayed", hopeless: "discarded"}
-    fleet = client.get("/office/stores").get_data(as_text=True)
-    assert "S9" in fleet
+    assert ">2</a>" not in client.get("/office/stores?q=S9").get_data(as_text=True)
 
 
 def test_a_refused_sku_is_sent_again_after_the_managers_confirmation(hq):
