@@ -3,22 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template, request
+from flask import render_template
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from pos.http import database
-from pos.office.paging import like, paged, search_text
+from pos.office.paging import day_arg, like, paged, search_text
 from pos.office.session import MANAGER, page
 from pos.office.web import bp
 from pos.staff.models import AuditEntry, Cashier
 
-
-def _day(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 @bp.get("/audit")
@@ -26,7 +20,7 @@ def _day(name: str) -> dt.date | None:
 def audit_log():
     query = search_text()
     action = search_text("action", 64)
-    first, last = _day("from"), _day("to")
+    first, last = day_arg("from"), day_arg("to")
     manager, cashier = aliased(Cashier), aliased(Cashier)
     with database().unit_of_work(read_only=True) as uow:
         statement = (select(AuditEntry, manager.name, cashier.name)

@@ -56,3 +56,13 @@ def like(text: str) -> str:
     """A LIKE pattern for text typed by a person (their % and _ are matched as themselves)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def day_arg(name: str):
+    """?from= / ?to= as a date, or None when left out or not a date like 2026-12-03."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 
 from pos.catalogue.models import Product
 from pos.http import database
-from pos.office.paging import like, paged, search_text
+from pos.office.paging import day_arg, like, paged, search_text
 from pos.office.session import CASHIER, MANAGER, page
 from pos.office.web import bp
 from pos.stock.models import StockLevel, StockMovement
@@ -60,19 +60,13 @@ def stock_levels():
                            chosen=chosen, query=query)
 
 
-def _day(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
 
 @bp.get("/stock/movements")
 @page(MANAGER, CASHIER)
 def stock_movements():
     query = search_text()
     reason = request.args.get("reason", "")
-    first, last = _day("from"), _day("to")
+    first, last = day_arg("from"), day_arg("to")
     with database().unit_of_work(read_only=True) as uow:
         locations = _locations(uow.session)
         chosen = _chosen(locations)
