@@ -184,3 +184,22 @@ def test_the_pages_fit_a_phone(browser, live_store):
             phone.screenshot(path=str(ARTIFACTS / f"office-phone-{name}.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_stock_pages_and_searches_from_the_keyboard(page, live_store):
+    sign_in(page, live_store.url, "demo", "1234", "pl")  # a cashier may look stock up
+    assert page.locator("nav.pager").inner_text().startswith("Znaleziono: 60")
+    tab_to(page, "nav.pager a[rel=next]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "strona 2 z 2" in page.locator("nav.pager").inner_text()
+    assert page.locator("tbody tr").count() == 10
+    tab_to(page, "#q")
+    page.keyboard.type("kielbasa swiezy")  # typed without Polish letters, as on any keyboard
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    rows = page.locator("tbody tr")
+    assert rows.count() >= 1
+    assert all("Kiełbasa świeży" in text for text in rows.all_inner_texts())
+    assert untranslated(page, "pl") == []
+    page.screenshot(path=str(ARTIFACTS / "office-pl-stock-search.png"), full_page=True)
