@@ -9,7 +9,7 @@ from pos.staff.models import AuditEntry
 from sync.channels.push import push_round
 from tests.integration.channels.conftest import listing_ids, listing_row, sell, sku
 from tests.integration.channels.test_push import open_incidents
-from tests.integration.office.test_back_office import english, form, sign_in
+from tests.integration.office.test_office_pages import english, form, sign_in
 
 
 def test_a_manager_sends_a_refused_sku_again_from_the_back_office(hq, fakes, till):

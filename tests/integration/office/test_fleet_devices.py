@@ -6,7 +6,7 @@ import re
 
 from tests.conftest import login
 from tests.integration.devices.conftest import configure_terminal, emulator_urls, hub  # noqa: F401
-from tests.integration.office.test_back_office import english, sign_in
+from tests.integration.office.test_office_pages import english, sign_in
 
 
 def test_the_fleet_shows_the_tills_devices(app, hub, tmp_path):  # noqa: F811
