@@ -127,6 +127,10 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     app.register_api(dispatch_api)
     app.register_blueprint(dispatch_pages)
 
+    # The back office: managers' pages (HQ and standalone see every store; a store node shows its own part).
+    from pos.office.web import install as install_office
+    install_office(app)
+
     # Marketplaces (HQ): listings, the channels' status and oversell incidents; `flask channels …`.
     from sync.channels.api import api as channels_api
     from sync.channels.cli import channels_cli

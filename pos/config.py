@@ -51,6 +51,10 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "POS_PIN_ATTEMPTS": _int(env, "POS_PIN_ATTEMPTS", 5),
         "POS_PIN_LOCK_SECONDS": _int(env, "POS_PIN_LOCK_SECONDS", 300),
         "POS_TOKEN_HOURS": _int(env, "POS_TOKEN_HOURS", 12),
+        # The back office's session cookie: Secure (sent over HTTPS only; browsers make an exception for
+        # localhost).  Set to 0 only for a node reached over plain HTTP on a closed network.
+        "POS_OFFICE_SECURE_COOKIE": env.get("POS_OFFICE_SECURE_COOKIE", "1") not in ("0", "false", "no"),
+        "POS_OFFICE_SESSION_HOURS": _int(env, "POS_OFFICE_SESSION_HOURS", 10),
         # A request body larger than this is refused (413) before it is read; a store's push of 500 sales
         # is about 1.5 MB.
         "POS_MAX_BODY_BYTES": _int(env, "POS_MAX_BODY_BYTES", 16 * 1024 * 1024),

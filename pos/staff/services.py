@@ -199,3 +199,24 @@ def save_cashier(session, login_name: str, name: str, role: str, pin: str) -> tu
         cashier.failed_pins, cashier.locked_until = 0, None
     session.flush()
     return cashier, created
+
+
+def reset_pin(session, cashier: Cashier, pin: str) -> Cashier:
+    """A new PIN (4 to 12 digits, kept only as an argon2 hash); the login's wrong attempts and lock go with the old."""
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        raise ApiProblem(422, "invalid-pin", "pin: 4 to 12 digits", field="pin")
+    cashier.pin_hash, cashier.failed_pins, cashier.locked_until = hash_pin(pin), 0, None
+    session.flush()
+    return cashier
+
+
+def unlock(session, cashier: Cashier) -> bool:
+    """Lift a PIN lock before it runs out; whether there was one."""
+    was_locked = cashier.locked_until is not None and _aware(cashier.locked_until) > utcnow()
+    cashier.failed_pins, cashier.locked_until = 0, None
+    session.flush()
+    return was_locked
+
+
+def is_locked(cashier: Cashier) -> bool:
+    return cashier.locked_until is not None and _aware(cashier.locked_until) > utcnow()
