@@ -17,6 +17,7 @@ export FLASK_APP := pos:create_app
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) --upgrade pip
 
 # The runtime only: no pytest, Playwright or Schemathesis in a node's virtualenv.
 $(VENV)/.installed-run: pyproject.toml requirements.lock | $(BIN)/python
@@ -25,7 +26,7 @@ $(VENV)/.installed-run: pyproject.toml requirements.lock | $(BIN)/python
 
 # The tests' tools on top of what `make run` installs.
 $(VENV)/.installed-test: pyproject.toml requirements.lock | $(BIN)/python
-	$(PIP_INSTALL) --editable ".[test,$(RUN_EXTRAS)]"
+	$(PIP_INSTALL) --editable ".[test,dispatch,simulators,$(RUN_EXTRAS)]"
 	touch $@ $(VENV)/.installed-run
 
 translations: $(VENV)/.installed-run
