@@ -7,26 +7,30 @@ BIN := $(VENV)/bin
 # What `make run` installs (pyproject.toml's extras): the standalone demo node plans courier routes too.
 # A store alone: RUN_EXTRAS=store; with USB receipt printers: RUN_EXTRAS=store,usb.
 RUN_EXTRAS ?= store,hq,dispatch
+# uv installs (seconds, where pip takes minutes) and writes the lock; it lives in .tools, outside the venv.
+UV_VERSION := 0.13.9
+UV ?= .tools/bin/uv
 # Every installed version comes from the lock; `make lock` rewrites it after pyproject.toml changes.
-PIP_INSTALL := $(BIN)/pip install --quiet --constraint requirements.lock
-LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --all-extras --strip-extras \
-	--allow-unsafe --no-emit-index-url --no-emit-find-links pyproject.toml
+INSTALL := $(UV) pip install --quiet --python $(BIN)/python --constraint requirements.lock
+LOCK := $(UV) pip compile --quiet pyproject.toml --all-extras --custom-compile-command "make lock"
 export FLASK_APP := pos:create_app
 
-.PHONY: run test test-fast lock lock-check migrate demo translations serve worker bench clean
+.PHONY: run test test-fast lock lock-check migrate demo translations bench clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(PIP_INSTALL) --upgrade pip
+.tools/bin/uv:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target .tools uv==$(UV_VERSION)
+
+$(BIN)/python: | $(UV)
+	$(UV) venv --quiet --python $(PYTHON) $(VENV)
 
 # The runtime only: no pytest, Playwright or Schemathesis in a node's virtualenv.
 $(VENV)/.installed-run: pyproject.toml requirements.lock | $(BIN)/python
-	$(PIP_INSTALL) --editable ".[$(RUN_EXTRAS)]"
+	$(INSTALL) --editable ".[$(RUN_EXTRAS)]"
 	touch $@
 
-# The tests' tools on top of what `make run` installs.
+# The tests' tools, emulators and fakes on top of what `make run` installs.
 $(VENV)/.installed-test: pyproject.toml requirements.lock | $(BIN)/python
-	$(PIP_INSTALL) --editable ".[test,dispatch,simulators,$(RUN_EXTRAS)]"
+	$(INSTALL) --editable ".[test,dispatch,simulators,$(RUN_EXTRAS)]"
 	touch $@ $(VENV)/.installed-run
 
 translations: $(VENV)/.installed-run
@@ -54,20 +58,18 @@ test-fast: $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 # After editing pyproject.toml's dependencies: pins what changed, keeps every other pin.
-lock: $(VENV)/.installed-test
-	$(PIP_INSTALL) pip-tools
-	$(LOCK) --output-file=requirements.lock
+lock: | $(UV)
+	$(LOCK) --output-file requirements.lock
 
 # CI: the lock is what `make lock` would write from pyproject.toml as it is now.
-lock-check: $(VENV)/.installed-test
-	$(PIP_INSTALL) pip-tools
-	cp requirements.lock $(VENV)/lock-check.txt
-	$(LOCK) --output-file=$(VENV)/lock-check.txt
-	@diff -u requirements.lock $(VENV)/lock-check.txt \
+lock-check: | $(UV)
+	mkdir -p .tools && cp requirements.lock .tools/lock-check.txt
+	$(LOCK) --output-file .tools/lock-check.txt
+	@diff -u requirements.lock .tools/lock-check.txt \
 		|| { echo "requirements.lock does not match pyproject.toml: run 'make lock' and commit it" >&2; exit 1; }
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/checkout.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .tools instance .pytest_cache
