@@ -35,9 +35,10 @@ def logging_config(settings) -> dict:
                                 "stream": "ext://sys.stderr"}},
         "root": {"level": "WARNING", "handlers": ["stderr"]},
         "loggers": {
-            **{name: {"level": settings.log_level} for name in OWN_LOGGERS},
+            # gunicorn turns propagation off for its loggers; on, they share the node's handler and format
+            **{name: {"level": settings.log_level, "propagate": True} for name in OWN_LOGGERS},
             # one line per request when POS_ACCESS_LOG is on, none otherwise
-            "gunicorn.access": {"level": "INFO" if settings.access_log else "WARNING"},
+            "gunicorn.access": {"level": "INFO" if settings.access_log else "WARNING", "propagate": True},
             # "Running job … executed successfully" every few seconds says nothing the jobs do not
             "apscheduler": {"level": "WARNING"},
         },
