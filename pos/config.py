@@ -30,12 +30,14 @@ class NodeSettings(BaseSettings):
 
     # --- the node
     role: Literal["store", "hq", "standalone"] = Field(
-        "standalone", description="store (tills, devices, SQLite), hq (PostgreSQL) or standalone (both)")
+        "standalone", description="store (tills, devices, SQLite), hq (PostgreSQL) or standalone (both, SQLite)")
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL; empty = SQLite in the instance folder (instance/pos.sqlite3)")
+        None, description="SQLAlchemy URL: SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE) or "
+                    "postgresql+psycopg://user@host:5432/db; empty = instance/pos.sqlite3")
     # Flask needs a key; a missing one is generated per process so nothing secret is in the repository,
     # at the price of logging cashiers out on restart.
-    secret_key: SecretStr | None = Field(None, description="Flask's secret; set it in production")
+    secret_key: SecretStr | None = Field(None, description="Flask's secret; empty = random per process (cashiers "
+                                                          "log in again after a restart); set it in production")
     store_code: str = Field("S1", description="this node's store")
     store_name: str = Field("Sklep Demo", description="printed on receipts")
     store_address: str = Field("ul. Długa 1, 00-001 Warszawa", description="printed on receipts")
@@ -53,7 +55,8 @@ class NodeSettings(BaseSettings):
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="a larger request body is refused (413)")
     # Keys closer than this and ending in Enter are a keyboard-wedge scanner, not a person.
     scan_gap_ms: int = Field(50, ge=1, description="keyboard-wedge scanner detection on the till's page")
-    embedded_codes: str = Field(DEFAULT_EMBEDDED_CODES, description="in-store barcode layouts (GS1 20–29)")
+    embedded_codes: str = Field(DEFAULT_EMBEDDED_CODES, description="in-store code layouts (GS1 20–29), see "
+                                                                   "*Catalogue*")
 
     # --- devices
     # Only emulator:// device URLs are allowed when false (tests, CI): nothing can reach a real device.
@@ -204,3 +207,15 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
     """The Flask config of a node: every setting with its default (see NodeSettings)."""
     env = os.environ if env is None else env
     return read_settings(env).flask_config(instance_path, env)
+
+
+def settings_table() -> str:
+    """The README's configuration table, from the declarations above (a test keeps the two the same)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in NodeSettings.model_fields.items():
+        aliases = getattr(field.validation_alias, "choices", None)
+        variable = " or ".join(f"`{alias}`" for alias in aliases) if aliases else f"`POS_{name.upper()}`"
+        default = field.default.get_secret_value() if isinstance(field.default, SecretStr) else field.default
+        shown = "–" if default in (None, "") else f"`{str(default).lower() if isinstance(default, bool) else default}`"
+        rows.append(f"| {variable} | {shown} | {field.description} |")
+    return "\n".join(rows)

@@ -76,3 +76,12 @@ def test_a_refused_secret_is_named_but_never_echoed():
 def test_every_setting_is_documented_where_it_is_declared():
     undocumented = [name for name, field in NodeSettings.model_fields.items() if not field.description]
     assert undocumented == []
+
+
+def test_the_readme_table_is_the_settings_class():
+    from pathlib import Path
+
+    from pos.config import settings_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert settings_table() in readme, "README's configuration table is stale; paste this:\n" + settings_table()
