@@ -62,3 +62,55 @@ def test_a_nodes_runtime_carries_no_test_tools():
     assert runtime <= set(pins)
     assert runtime & TEST_TOOLS == set()
     assert TEST_TOOLS <= {canonicalize_name(r.name) for r in _requirements("test")}
+
+
+# The same module from a smaller distribution than the one a shared development venv may hold.
+VARIANTS = {"phonenumbers": {"phonenumberslite", "phonenumbers"}}
+OURS = {"pos", "sync", "hardware", "marketplaces", "simulators", "tests", "bench", "migrations", "__future__"}
+
+
+def _imported(*folders: str) -> dict[str, str]:
+    """Top-level names of the libraries imported under ``folders`` → one file that imports it."""
+    import ast
+    import sys
+
+    found = {}
+    for folder in folders:
+        path = ROOT / folder
+        for source in [path] if path.is_file() else sorted(path.rglob("*.py")):
+            for node in ast.walk(ast.parse(source.read_text())):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top not in OURS and top not in sys.stdlib_module_names:
+                        found.setdefault(top, str(source.relative_to(ROOT)))
+    return found
+
+
+def _undeclared(imported: dict[str, str], extras) -> list[str]:
+    from importlib.metadata import packages_distributions
+
+    declared = {canonicalize_name(r.name) for r in _requirements(*extras)}
+    providers = packages_distributions()
+    missing = []
+    for module, where in sorted(imported.items()):
+        candidates = {canonicalize_name(d) for d in providers.get(module, [])} | VARIANTS.get(module, set())
+        if not candidates & declared:
+            missing.append(f"{module} (imported by {where}; installed from {sorted(candidates) or 'nothing'})")
+    return missing
+
+
+def test_every_library_the_node_imports_is_a_declared_dependency_of_a_runtime_extra():
+    runtime_extras = [e for e in _project()["optional-dependencies"] if e not in ("test", "dev")]
+    imported = _imported("pos", "sync", "hardware", "marketplaces", "simulators", "migrations", "wsgi.py",
+                         "gunicorn.conf.py")
+    assert _undeclared(imported, runtime_extras) == []
+
+
+def test_every_library_the_tests_and_benchmarks_import_is_declared():
+    assert _undeclared(_imported("tests", "bench"), list(_project()["optional-dependencies"])) == []
