@@ -13,6 +13,10 @@ UV ?= .tools/bin/uv
 # Every installed version comes from the lock; `make lock` rewrites it after pyproject.toml changes.
 INSTALL := $(UV) pip install --quiet --python $(BIN)/python --constraint requirements.lock
 LOCK := $(UV) pip compile --quiet pyproject.toml --all-extras --custom-compile-command "make lock"
+# The dependencies of pyproject.toml's extras, without installing the project itself: the code runs from the
+# checkout, so nothing in the venv points at one particular clone.
+comma := ,
+extras = -r pyproject.toml $(foreach extra,$(subst $(comma), ,$(1)),--extra $(extra))
 export FLASK_APP := pos:create_app
 
 .PHONY: run test test-fast lock lock-check migrate demo translations bench clean
@@ -25,12 +29,12 @@ $(BIN)/python: | $(UV)
 
 # The runtime only: no pytest, Playwright or Schemathesis in a node's virtualenv.
 $(VENV)/.installed-run: pyproject.toml requirements.lock | $(BIN)/python
-	$(INSTALL) --editable ".[$(RUN_EXTRAS)]"
+	$(INSTALL) $(call extras,$(RUN_EXTRAS))
 	touch $@
 
 # The tests' tools, emulators and fakes on top of what `make run` installs.
 $(VENV)/.installed-test: pyproject.toml requirements.lock | $(BIN)/python
-	$(INSTALL) --editable ".[test,dispatch,simulators,$(RUN_EXTRAS)]"
+	$(INSTALL) $(call extras,test$(comma)dispatch$(comma)simulators$(comma)$(RUN_EXTRAS))
 	touch $@ $(VENV)/.installed-run
 
 translations: $(VENV)/.installed-run
