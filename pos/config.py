@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
@@ -159,21 +160,28 @@ class _MappingSource(EnvSettingsSource):
         return parse_env_vars(self._mapping, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
 
 
+_given_env: ContextVar[Mapping[str, str] | None] = ContextVar("pos_settings_env", default=None)
+
+
+class _FromGivenEnv(NodeSettings):
+    """NodeSettings read from the mapping read_settings was given (declared once: a class costs milliseconds)."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        return (init_settings, _MappingSource(settings_cls, _given_env.get()))
+
+
 def read_settings(env: Mapping[str, str] | None = None) -> NodeSettings:
     """The node's settings from ``env`` (default: the process environment); ConfigurationError names
     every wrong variable at once."""
-    env = os.environ if env is None else env
-
-    class _FromMapping(NodeSettings):
-        @classmethod
-        def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                       file_secret_settings):
-            return (init_settings, _MappingSource(settings_cls, env))
-
+    token = _given_env.set(os.environ if env is None else env)
     try:
-        return _FromMapping()
+        return _FromGivenEnv()
     except ValidationError as exc:
         raise ConfigurationError(_explain(exc)) from None
+    finally:
+        _given_env.reset(token)
 
 
 def _explain(exc: ValidationError) -> str:
