@@ -22,7 +22,8 @@ export FLASK_APP := pos:create_app
 .PHONY: run test test-fast lock lock-check migrate demo translations bench clean
 
 .tools/bin/uv:
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target .tools uv==$(UV_VERSION)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+		--target .tools uv==$(UV_VERSION)
 
 $(BIN)/python: | $(UV)
 	$(UV) venv --quiet --python $(PYTHON) $(VENV)

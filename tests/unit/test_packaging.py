@@ -114,3 +114,8 @@ def test_every_library_the_node_imports_is_a_declared_dependency_of_a_runtime_ex
 
 def test_every_library_the_tests_and_benchmarks_import_is_declared():
     assert _undeclared(_imported("tests", "bench"), list(_project()["optional-dependencies"])) == []
+
+
+def test_the_makefile_bootstraps_the_uv_the_lock_pins():
+    pinned = re.search(r"^UV_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.M)[1]
+    assert _lock()[0]["uv"] == pinned
