@@ -71,9 +71,7 @@ def node(tmp_path_factory, sqlite_template, pin_hashes):
         script = subprocess.Popen(["sh", "-c", f'sleep 600 & echo $! > {sentinel_pid}; exec "$0"',
                                    str(ROOT / "scripts" / "run-node")], cwd=ROOT, env=env, stdout=out, stderr=out,
                                   start_new_session=True)
-    _wait_for(lambda: sentinel_pid.exists() and sentinel_pid.read_text().strip(), "no sentinel", log, 30)
-    sentinel = int(sentinel_pid.read_text())
-    url = f"http://127.0.0.1:{port}"
+    url, sentinel = f"http://127.0.0.1:{port}", None
 
     def up():
         assert script.poll() is None, log.read_text(errors="replace")[-3000:]
@@ -82,13 +80,21 @@ def node(tmp_path_factory, sqlite_template, pin_hashes):
         except requests.RequestException:
             return False
 
-    _wait_for(up, f"nothing answered on port {port}", log)
-    yield {"url": url, "log": log, "script": script, "sentinel": sentinel, "port": port}
-    if script.poll() is None:
-        script.kill()
-        script.wait()
-    if _alive(sentinel):
-        os.kill(sentinel, signal.SIGKILL)
+    try:  # whatever happens while it starts, nothing it started outlives the tests
+        _wait_for(lambda: sentinel_pid.exists() and sentinel_pid.read_text().strip(), "no sentinel", log, 30)
+        sentinel = int(sentinel_pid.read_text())
+        _wait_for(up, f"nothing answered on port {port}", log)
+        yield {"url": url, "log": log, "script": script, "sentinel": sentinel, "port": port}
+    finally:
+        if script.poll() is None:
+            script.terminate()  # run-node stops the worker and gunicorn it started
+            try:
+                script.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(script.pid, signal.SIGKILL)
+                script.wait()
+        if sentinel and _alive(sentinel):
+            os.kill(sentinel, signal.SIGKILL)
 
 
 def test_it_serves_on_the_port_it_was_given(node):
