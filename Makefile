@@ -4,40 +4,77 @@ PYTHON ?= python3
 TEST_WORKERS ?= 2
 VENV := .venv
 BIN := $(VENV)/bin
+# What `make run` installs (pyproject.toml's extras): the standalone demo node plans courier routes too.
+# A store alone: RUN_EXTRAS=store; with USB receipt printers: RUN_EXTRAS=store,usb.
+RUN_EXTRAS ?= store,hq,dispatch
+# uv installs (seconds, where pip takes minutes) and writes the lock; it lives in .tools, outside the venv.
+UV_VERSION := 0.13.9
+UV ?= .tools/bin/uv
+# Every installed version comes from the lock; `make lock` rewrites it after pyproject.toml changes.
+INSTALL := $(UV) pip install --quiet --python $(BIN)/python --constraint requirements.lock
+LOCK := $(UV) pip compile --quiet pyproject.toml --all-extras --custom-compile-command "make lock"
+# The dependencies of pyproject.toml's extras, without installing the project itself: the code runs from the
+# checkout, so nothing in the venv points at one particular clone.
+comma := ,
+extras = -r pyproject.toml $(foreach extra,$(subst $(comma), ,$(1)),--extra $(extra))
 export FLASK_APP := pos:create_app
 
-.PHONY: run test migrate demo translations serve worker bench clean
+.PHONY: run test test-fast lock lock-check migrate demo translations bench clean
 
-$(BIN)/.installed: requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+.tools/bin/uv:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+		--target .tools uv==$(UV_VERSION)
+
+$(BIN)/python: | $(UV)
+	$(UV) venv --quiet --python $(PYTHON) $(VENV)
+
+# The runtime only: no pytest, Playwright or Schemathesis in a node's virtualenv.
+$(VENV)/.installed-run: pyproject.toml requirements.lock | $(BIN)/python
+	$(INSTALL) $(call extras,$(RUN_EXTRAS))
 	touch $@
 
-translations: $(BIN)/.installed
+# The tests' tools, emulators and fakes on top of what `make run` installs.
+$(VENV)/.installed-test: pyproject.toml requirements.lock | $(BIN)/python
+	$(INSTALL) $(call extras,test$(comma)dispatch$(comma)simulators$(comma)$(RUN_EXTRAS))
+	touch $@ $(VENV)/.installed-run
+
+translations: $(VENV)/.installed-run
 	@if [ -d pos/translations ]; then $(BIN)/pybabel compile --statistics -d pos/translations -D messages 2>&1 | tail -n +1; fi
 
-migrate: $(BIN)/.installed
+migrate: $(VENV)/.installed-run
 	$(BIN)/alembic upgrade head
 
 demo: migrate
 	$(BIN)/flask demo load
 
-# Serve the node on 127.0.0.1:5000 with emulated devices, and the background worker beside it.
-# One worker process: a till's serial port or in-process emulator can be driven by one process only.
-run: $(BIN)/.installed translations demo
-	@echo "Cashier page: http://127.0.0.1:5000/  (demo credentials: demo/1234, manager boss/9999)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/python -m sync & \
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --worker-class gthread --workers 1 --threads 32 \
-		--access-logfile - wsgi:app
+# Serve the node with emulated devices (POS_HOST/HOST and POS_PORT/PORT, default 127.0.0.1:5000) and the
+# background worker beside it; Ctrl+C stops both, and only them.
+run: $(VENV)/.installed-run translations demo
+	@$(BIN)/python -c "from pos.config import read_settings as r; s = r(); \
+	print(f'Cashier page: http://{s.host}:{s.port}/  (demo credentials: demo/1234, manager boss/9999)')"
+	@BIN=$(BIN) scripts/run-node
 
-test: $(BIN)/.installed translations
+test: $(VENV)/.installed-test translations
 	scripts/ensure-chromium
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-bench: $(BIN)/.installed
+# Unit tests only: no database server, no browser, no subprocesses.
+test-fast: $(VENV)/.installed-test translations
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+# After editing pyproject.toml's dependencies: pins what changed, keeps every other pin.
+lock: | $(UV)
+	$(LOCK) --output-file requirements.lock
+
+# CI: the lock is what `make lock` would write from pyproject.toml as it is now.
+lock-check: | $(UV)
+	mkdir -p .tools && cp requirements.lock .tools/lock-check.txt
+	$(LOCK) --output-file .tools/lock-check.txt
+	@diff -u requirements.lock .tools/lock-check.txt \
+		|| { echo "requirements.lock does not match pyproject.toml: run 'make lock' and commit it" >&2; exit 1; }
+
+bench: $(VENV)/.installed-test
 	$(BIN)/python bench/checkout.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .tools instance .pytest_cache

@@ -44,6 +44,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     if test_config:
         app.config.update(test_config)
     app.config["MAX_CONTENT_LENGTH"] = app.config["POS_MAX_BODY_BYTES"]
+    # /api/v1/docs (Swagger UI, served from the installed package) shows the whole document, not its draft
+    app.config.setdefault("SWAGGER_CONFIG", {"url": "/api/v1/openapi.json"})
 
     country_rules = country(app.config["POS_COUNTRY"])
     app.extensions["pos.settings"] = Settings(

@@ -1,93 +1,233 @@
-"""Node configuration, read from the environment when the app is created (never at import)."""
+"""Node configuration: every environment variable the node reads, with its default, type and meaning.
+
+Read when the app (or the worker, or gunicorn) starts, never at import.  The README's configuration table
+is this class; a wrong value stops the start with the variable's name and what to write instead."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
 
 ROLES = ("store", "hq", "standalone")
+DEFAULT_EMBEDDED_CODES = ("20PPPPPWWWWWC,21PPPPPWWWWWC,22PPPPPWWWWWC,23PPPPPWWWWWC,24PPPPPWWWWWC,"
+                          "25PPPPPWWWWWC,26PPPPPWWWWWC,27PPPPPWWWWWC,28PPPPPMMMMMC,29PPPPPMMMMMC")
 
 
-def _int(env: dict, name: str, default: int) -> int:
-    value = env.get(name)
-    if value in (None, ""):
-        return default
+class ConfigurationError(RuntimeError):
+    """One line per wrong variable: its name, what was wrong, what it got."""
+
+
+class NodeSettings(BaseSettings):
+    """Each field is the variable ``POS_<FIELD>`` (``PORT``/``HOST`` are accepted for the web server too)."""
+
+    model_config = SettingsConfigDict(env_prefix="POS_", env_ignore_empty=True, extra="ignore",
+                                      populate_by_name=True)
+
+    # --- the node
+    role: Literal["store", "hq", "standalone"] = Field(
+        "standalone", description="store (tills, devices, SQLite), hq (PostgreSQL) or standalone (both, SQLite)")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL: SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE) or "
+                    "postgresql+psycopg://user@host:5432/db; empty = instance/pos.sqlite3")
+    # Flask needs a key; a missing one is generated per process so nothing secret is in the repository,
+    # at the price of logging cashiers out on restart.
+    secret_key: SecretStr | None = Field(None, description="Flask's secret; empty = random per process (cashiers "
+                                                          "log in again after a restart); set it in production")
+    store_code: str = Field("S1", description="this node's store")
+    store_name: str = Field("Sklep Demo", description="printed on receipts")
+    store_address: str = Field("ul. Długa 1, 00-001 Warszawa", description="printed on receipts")
+    store_tax_id: str = Field("PL5260250995", description="printed on receipts")
+    country: str = Field("PL", description="PL, CZ or UA: currency, VAT, cash rounding, default language")
+    language: str = Field("", description="the till's language when it has none (pl, cs, uk, en); "
+                                          "empty = the country's")
+
+    # --- selling and staff
+    discount_limit_percent: int = Field(10, ge=0, le=100, description="a bigger discount needs a manager's PIN")
+    pin_attempts: int = Field(5, ge=1, description="wrong PINs before a login is locked")
+    pin_lock_seconds: int = Field(300, ge=0, description="how long a locked login stays locked")
+    token_hours: int = Field(12, ge=1, description="how long a cashier's login lasts")
+    # Secure: sent over HTTPS only (browsers make an exception for localhost); 0 only for a node reached over
+    # plain HTTP on a closed network.
+    office_secure_cookie: bool = Field(True, description="the back office's session cookie is Secure")
+    office_session_hours: int = Field(10, ge=1, description="how long a back-office sign-in lasts")
+    # A store's push of 500 sales is about 1.5 MB.
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="a larger request body is refused (413)")
+    # Keys closer than this and ending in Enter are a keyboard-wedge scanner, not a person.
+    scan_gap_ms: int = Field(50, ge=1, description="keyboard-wedge scanner detection on the till's page")
+    embedded_codes: str = Field(DEFAULT_EMBEDDED_CODES, description="in-store code layouts (GS1 20–29), see "
+                                                                   "*Catalogue*")
+
+    # --- devices
+    # Only emulator:// device URLs are allowed when false (tests, CI): nothing can reach a real device.
+    allow_real_devices: bool = Field(True, description="false allows only emulator:// devices")
+    device_dir: str | None = Field(None, description="where emulated devices keep files; empty = instance/devices")
+    device_startup: bool | None = Field(None, description="open the tills' devices when the app starts "
+                                                          "(empty = yes, except under tests)")
+    fiscal_reconnect_max: float = Field(30.0, gt=0, description="longest wait (s) between fiscal printer "
+                                                                "reconnects")
+
+    # --- stock for online channels, webhooks
+    # A store silent for longer is stale and contributes this share of its spare stock until it syncs again.
+    stale_store_seconds: int = Field(900, ge=1, description="a store not heard from for longer is stale")
+    stale_store_share_percent: int = Field(0, ge=0, le=100, description="share of a stale store's stock shown")
+    webhook_max_attempts: int = Field(8, ge=1, description="webhook deliveries before giving up")
+    webhook_backoff_seconds: int = Field(30, ge=0, description="first webhook retry delay, doubled each time")
+    webhook_timeout_seconds: int = Field(10, ge=1, description="one webhook request's timeout")
+    # Loopback, private and link-local (cloud metadata) targets are refused unless allowed.
+    webhook_allow_private_targets: bool = Field(False, description="let webhooks reach private addresses")
+
+    # --- store ↔ HQ replication
+    hq_url: str = Field("", description="HQ's address, for POS_ROLE=store")
+    store_token: SecretStr = Field(SecretStr(""), description="the token `flask stores add` printed at HQ")
+    sync_batch: int = Field(500, ge=1, description="changes per push")
+    sync_seconds: int = Field(10, ge=1, description="how often the worker syncs")
+    sync_max_backoff_seconds: int = Field(300, ge=1, description="longest back-off while HQ is unreachable")
+    sync_timeout_seconds: int = Field(30, ge=1, description="one sync request's timeout")
+    # The till waits at most this long for HQ when looking a customer up, then uses its own copy.
+    hq_lookup_timeout_seconds: int = Field(2, ge=0, description="customer lookup wait at HQ")
+
+    # --- dispatch
+    dispatch_depot: str = Field("", description="where couriers set out from, 'lat,lon'; empty = first stop")
+
+    # --- marketplaces (HQ); accounts are POS_CHANNEL_<NAME>_URL and its credentials, see the README
+    channel_timeout_seconds: float = Field(10.0, gt=0, description="one marketplace request's timeout")
+    channel_retry_seconds: float = Field(20.0, ge=0, description="retry budget of one marketplace call")
+    channel_poll_seconds: float = Field(0.25, gt=0, description="marketplace clients' poll interval")
+    channel_max_backoff_seconds: float = Field(300.0, gt=0, description="longest back-off for a marketplace")
+    channel_feed_seconds: float = Field(0.1, gt=0, description="how often pushers look for a new stock feed")
+    channel_push_idle_seconds: float = Field(2.0, gt=0, description="pushers' idle look-round")
+
+    # --- serving and logs (gunicorn and the worker)
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("POS_HOST", "HOST"),
+                      description="address `make run` serves on (0.0.0.0 = every interface)")
+    port: int = Field(5000, ge=1, le=65535, validation_alias=AliasChoices("POS_PORT", "PORT"),
+                      description="port `make run` serves on")
+    web_threads: int = Field(32, ge=1, description="gunicorn threads (one process: a till's devices "
+                                                   "belong to one process)")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="the node's own loggers; libraries log warnings and worse only")
+    log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line")
+    access_log: bool = Field(False, description="log every HTTP request (query secrets redacted)")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value):
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("hq_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("dispatch_depot")
+    @classmethod
+    def _depot(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                lat, lon = (float(part) for part in value.split(","))
+            except ValueError:
+                raise ValueError("must be 'lat,lon', e.g. '52.2297,21.0122'") from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError("is out of range: latitude −90…90, longitude −180…180")
+        return value
+
+    def flask_config(self, instance_path: str, env: Mapping[str, str]) -> dict:
+        """The app.config keys the code reads: ``POS_<FIELD>`` and Flask's ``SECRET_KEY``."""
+        config = {f"POS_{name.upper()}": value for name, value in self if name not in ("secret_key",)}
+        config["POS_STORE_TOKEN"] = self.store_token.get_secret_value()
+        config["POS_DATABASE_URL"] = self.database_url or "sqlite:///" + str(Path(instance_path) / "pos.sqlite3")
+        config["POS_DEVICE_DIR"] = self.device_dir or str(Path(instance_path) / "devices")
+        if self.device_startup is None:
+            del config["POS_DEVICE_STARTUP"]  # the app decides: on, except under tests
+        config["SECRET_KEY"] = self.secret_key.get_secret_value() if self.secret_key else os.urandom(32).hex()
+        # Marketplace accounts (POS_CHANNEL_<NAME>_URL, credentials): read by sync/channels/accounts.py.
+        config.update({name: value for name, value in env.items()
+                       if name.startswith("POS_CHANNEL_") and name not in config})
+        return config
+
+
+class _MappingSource(EnvSettingsSource):
+    """The environment source, reading a given mapping instead of os.environ (tests, tools)."""
+
+    def __init__(self, settings_cls, env: Mapping[str, str]):
+        self._mapping = env
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self):
+        return parse_env_vars(self._mapping, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+
+_given_env: ContextVar[Mapping[str, str] | None] = ContextVar("pos_settings_env", default=None)
+
+
+class _FromGivenEnv(NodeSettings):
+    """NodeSettings read from the mapping read_settings was given (declared once: a class costs milliseconds)."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        return (init_settings, _MappingSource(settings_cls, _given_env.get()))
+
+
+def read_settings(env: Mapping[str, str] | None = None) -> NodeSettings:
+    """The node's settings from ``env`` (default: the process environment); ConfigurationError names
+    every wrong variable at once."""
+    token = _given_env.set(os.environ if env is None else env)
     try:
-        return int(value)
-    except ValueError as exc:
-        raise RuntimeError(f"{name} must be a whole number, got {value!r}") from exc
+        return _FromGivenEnv()
+    except ValidationError as exc:
+        raise ConfigurationError(_explain(exc)) from None
+    finally:
+        _given_env.reset(token)
 
 
-def _depot(value: str) -> str:
-    if value.strip():
-        try:
-            lat, lon = (float(part) for part in value.split(","))
-        except ValueError as exc:
-            raise RuntimeError(f"POS_DISPATCH_DEPOT must be 'lat,lon', got {value!r}") from exc
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise RuntimeError(f"POS_DISPATCH_DEPOT is out of range: {value!r}")
-    return value.strip()
+def _explain(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]).upper()
+        name = name if name.startswith("POS_") or name in ("HOST", "PORT") else "POS_" + name
+        got = error.get("input")
+        shown = "" if isinstance(got, dict) or "SECRET" in name or "TOKEN" in name else f", got {got!r}"
+        lines.append(f"{name}: {_reason(error)}{shown}")
+    return "; ".join(lines)
 
 
-def load_config(instance_path: str, env: dict | None = None) -> dict:
-    """Every setting the node uses, with its default.  Documented in the README."""
-    env = dict(os.environ if env is None else env)
-    role = env.get("POS_ROLE", "standalone")
-    if role not in ROLES:
-        raise RuntimeError(f"POS_ROLE must be one of {', '.join(ROLES)}, got {role!r}")
-    default_db = "sqlite:///" + str(Path(instance_path) / "pos.sqlite3")
-    return {
-        "POS_ROLE": role,
-        "POS_DATABASE_URL": env.get("POS_DATABASE_URL", default_db),
-        # Flask needs a key; a missing one is generated per process so nothing secret is in the repo,
-        # at the price of logging out cashiers on restart.
-        "SECRET_KEY": env.get("POS_SECRET_KEY") or os.urandom(32).hex(),
-        "POS_STORE_CODE": env.get("POS_STORE_CODE", "S1"),
-        "POS_STORE_NAME": env.get("POS_STORE_NAME", "Sklep Demo"),
-        "POS_STORE_ADDRESS": env.get("POS_STORE_ADDRESS", "ul. Długa 1, 00-001 Warszawa"),
-        "POS_STORE_TAX_ID": env.get("POS_STORE_TAX_ID", "PL5260250995"),
-        "POS_COUNTRY": env.get("POS_COUNTRY", "PL"),
-        "POS_LANGUAGE": env.get("POS_LANGUAGE", ""),
-        "POS_DISCOUNT_LIMIT_PERCENT": _int(env, "POS_DISCOUNT_LIMIT_PERCENT", 10),
-        "POS_PIN_ATTEMPTS": _int(env, "POS_PIN_ATTEMPTS", 5),
-        "POS_PIN_LOCK_SECONDS": _int(env, "POS_PIN_LOCK_SECONDS", 300),
-        "POS_TOKEN_HOURS": _int(env, "POS_TOKEN_HOURS", 12),
-        # The back office's session cookie: Secure (sent over HTTPS only; browsers make an exception for
-        # localhost).  Set to 0 only for a node reached over plain HTTP on a closed network.
-        "POS_OFFICE_SECURE_COOKIE": env.get("POS_OFFICE_SECURE_COOKIE", "1") not in ("0", "false", "no"),
-        "POS_OFFICE_SESSION_HOURS": _int(env, "POS_OFFICE_SESSION_HOURS", 10),
-        # A request body larger than this is refused (413) before it is read; a store's push of 500 sales
-        # is about 1.5 MB.
-        "POS_MAX_BODY_BYTES": _int(env, "POS_MAX_BODY_BYTES", 16 * 1024 * 1024),
-        # keys closer than this and ending in Enter are a keyboard-wedge scanner, not a person
-        "POS_SCAN_GAP_MS": _int(env, "POS_SCAN_GAP_MS", 50),
-        "POS_EMBEDDED_CODES": env.get(
-            "POS_EMBEDDED_CODES",
-            "20PPPPPWWWWWC,21PPPPPWWWWWC,22PPPPPWWWWWC,23PPPPPWWWWWC,24PPPPPWWWWWC,"
-            "25PPPPPWWWWWC,26PPPPPWWWWWC,27PPPPPWWWWWC,28PPPPPMMMMMC,29PPPPPMMMMMC",
-        ),
-        # Only emulator:// device URLs are allowed when false (tests, CI): nothing can reach a real device.
-        "POS_ALLOW_REAL_DEVICES": env.get("POS_ALLOW_REAL_DEVICES", "1") not in ("0", "false", "no"),
-        "POS_DEVICE_DIR": env.get("POS_DEVICE_DIR", str(Path(instance_path) / "devices")),
-        # Stock for online channels: a store silent for longer is stale and contributes this share of its
-        # spare stock (0 = nothing) until it syncs again.
-        "POS_STALE_STORE_SECONDS": _int(env, "POS_STALE_STORE_SECONDS", 900),
-        "POS_STALE_STORE_SHARE_PERCENT": _int(env, "POS_STALE_STORE_SHARE_PERCENT", 0),
-        "POS_WEBHOOK_MAX_ATTEMPTS": _int(env, "POS_WEBHOOK_MAX_ATTEMPTS", 8),
-        "POS_WEBHOOK_BACKOFF_SECONDS": _int(env, "POS_WEBHOOK_BACKOFF_SECONDS", 30),
-        "POS_WEBHOOK_TIMEOUT_SECONDS": _int(env, "POS_WEBHOOK_TIMEOUT_SECONDS", 10),
-        # Webhooks to loopback, private and link-local (cloud metadata) addresses are refused unless allowed.
-        "POS_WEBHOOK_ALLOW_PRIVATE_TARGETS": env.get("POS_WEBHOOK_ALLOW_PRIVATE_TARGETS", "0") in ("1", "true", "yes"),
-        # Store ↔ HQ replication (POS_ROLE=store): where HQ is and the token `flask stores add` printed there.
-        "POS_HQ_URL": env.get("POS_HQ_URL", "").rstrip("/"),
-        "POS_STORE_TOKEN": env.get("POS_STORE_TOKEN", ""),
-        "POS_SYNC_BATCH": _int(env, "POS_SYNC_BATCH", 500),
-        "POS_SYNC_SECONDS": _int(env, "POS_SYNC_SECONDS", 10),
-        "POS_SYNC_MAX_BACKOFF_SECONDS": _int(env, "POS_SYNC_MAX_BACKOFF_SECONDS", 300),
-        "POS_SYNC_TIMEOUT_SECONDS": _int(env, "POS_SYNC_TIMEOUT_SECONDS", 30),
-        # The till waits at most this long for HQ when looking a customer up, then uses its own copy.
-        "POS_HQ_LOOKUP_TIMEOUT_SECONDS": _int(env, "POS_HQ_LOOKUP_TIMEOUT_SECONDS", 2),
-        # Where the couriers set out from ("lat,lon", e.g. "52.2297,21.0122"); empty = routes start at the first stop.
-        "POS_DISPATCH_DEPOT": _depot(env.get("POS_DISPATCH_DEPOT", "")),
-        # Marketplace accounts and timings (POS_CHANNEL_<NAME>_URL, …): read by sync/channels/accounts.py.
-        **{name: value for name, value in env.items() if name.startswith("POS_CHANNEL_")},
-    }
+def _reason(error: dict) -> str:
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    if kind in ("int_parsing", "int_from_float"):
+        return "must be a whole number"
+    if kind == "float_parsing":
+        return "must be a number"
+    if kind == "bool_parsing":
+        return "must be 1/0, true/false or yes/no"
+    if kind == "literal_error":
+        return "must be one of " + context.get("expected", "").replace("'", "")
+    if kind == "value_error":
+        return str(context.get("error", error["msg"]))
+    return error["msg"].lower()
+
+
+def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict:
+    """The Flask config of a node: every setting with its default (see NodeSettings)."""
+    env = os.environ if env is None else env
+    return read_settings(env).flask_config(instance_path, env)
+
+
+def settings_table() -> str:
+    """The README's configuration table, from the declarations above (a test keeps the two the same)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in NodeSettings.model_fields.items():
+        aliases = getattr(field.validation_alias, "choices", None)
+        variable = " or ".join(f"`{alias}`" for alias in aliases) if aliases else f"`POS_{name.upper()}`"
+        default = field.default.get_secret_value() if isinstance(field.default, SecretStr) else field.default
+        shown = "–" if default in (None, "") else f"`{str(default).lower() if isinstance(default, bool) else default}`"
+        rows.append(f"| {variable} | {shown} | {field.description} |")
+    return "\n".join(rows)

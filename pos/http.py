@@ -20,10 +20,15 @@ UNIQUE_VIOLATIONS = (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityEr
 VALUE_REFUSALS = (DataError, sqlite3.DataError, psycopg.DataError)
 
 BEARER = [{"bearer": []}]
-# ?token= where a client cannot send headers: a courier's calendar app, the till's EventSource.
+# ?token= where a client cannot send headers: a courier's calendar app.
 BEARER_OR_QUERY_TOKEN = [{"bearer": []}, {"query_token": []}]
+# The till's page: its EventSource cannot send headers either, and a URL with the token would be logged by
+# every proxy on the way; login leaves the token in an HttpOnly cookie that only the till's streams read.
+TILL_COOKIE = "pos_till"
+BEARER_OR_TILL_COOKIE = [{"bearer": []}, {"till_cookie": []}]
 SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"},
-                    "query_token": {"type": "apiKey", "in": "query", "name": "token"}}
+                    "query_token": {"type": "apiKey", "in": "query", "name": "token"},
+                    "till_cookie": {"type": "apiKey", "in": "cookie", "name": TILL_COOKIE}}
 
 
 def database():
@@ -107,7 +112,8 @@ def _secured_operations(app) -> dict[tuple[str, str], list]:
 
 def _presented(scheme: dict) -> bool:
     if scheme["type"] == "apiKey":
-        return bool(request.args.get(scheme["name"], "").strip())
+        given = request.cookies if scheme["in"] == "cookie" else request.args
+        return bool(given.get(scheme["name"], "").strip())
     kind, _, credential = request.headers.get("Authorization", "").partition(" ")
     return kind.lower() == "bearer" and bool(credential.strip())
 

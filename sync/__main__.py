@@ -2,11 +2,13 @@
 import logging
 
 from pos import create_app
+from pos.config import read_settings
+from pos.logs import configure as configure_logging
 from sync.worker import build_scheduler
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging(read_settings())
     app = create_app()
     scheduler = build_scheduler(app)
     logging.getLogger("sync.worker").info("worker started for role %s with jobs: %s", app.config["POS_ROLE"],

@@ -13,9 +13,12 @@ log = logging.getLogger("sync.worker")
 def _runner(app, job):
     def run():
         try:
-            log.info("%s: %s", job.id, job.run(app))
+            # every few seconds on a quiet node: seen with POS_LOG_LEVEL=DEBUG
+            log.debug("%s: %s", job.id, job.run(app), extra={"job": job.id})
         except Exception:  # a failing job is logged and retried next time; the worker stays up
-            log.exception("%s failed", job.id)
+            log.exception("%s failed", job.id, extra={"job": job.id})
+    # APScheduler and tracebacks name a job by its callable: the business name, not _runner.<locals>.run
+    run.__name__ = run.__qualname__ = job.id
     return run
 
 
@@ -28,9 +31,9 @@ def schedule(app, scheduler):
     for job in jobs_for(app.config["POS_ROLE"]):
         if job.service is not None:
             job.service(app)
-            log.info("%s: started", job.id)
+            log.info("%s: started", job.id, extra={"job": job.id})
             continue
-        scheduler.add_job(_runner(app, job), "interval", seconds=job.seconds, id=job.id, max_instances=1,
+        scheduler.add_job(_runner(app, job), "interval", seconds=job.seconds, id=job.id, name=job.id, max_instances=1,
                           coalesce=True, replace_existing=True, next_run_time=_now())
     return scheduler
 

@@ -13,7 +13,7 @@ from hardware.receipt_printer import layout_receipt, render_png
 from pos.devices import services
 from pos.devices.documents import figures_rows, receipt_document, slip_document, slip_labels
 from pos.devices.wiring import allowance_notice
-from pos.http import BEARER, BEARER_OR_QUERY_TOKEN, database, run, settings, till_for
+from pos.http import BEARER, BEARER_OR_TILL_COOKIE, TILL_COOKIE, database, run, settings, till_for
 from pos.problems import ApiProblem
 from pos.schemas import Approval, Strict
 from pos.staff.services import approve
@@ -308,12 +308,13 @@ def retry_fiscal_day_report(path: DayReportPath):
     return json_response(retry_for(database(), hub().station(till.terminal), path.report_id, till.terminal.id))
 
 
-@api.get("/terminals/<code>/events", security=BEARER_OR_QUERY_TOKEN)
+@api.get("/terminals/<code>/events", security=BEARER_OR_TILL_COOKIE)
 def terminal_events(path: TerminalPath):
     """Server-sent events for the till's page: ``scan`` (the basket after a serial scanner's code) and
-    ``scan_refused``.  EventSource cannot send headers, so ``?token=`` is accepted too."""
-    if "token" in request.args and "Authorization" not in request.headers:
-        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {request.args['token']}"
+    ``scan_refused``.  EventSource cannot send headers, so the cookie login sets is accepted too (never a
+    token in the URL, where access logs would keep it)."""
+    if request.cookies.get(TILL_COOKIE) and "Authorization" not in request.headers:
+        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {request.cookies[TILL_COOKIE]}"
     till = current_till()
     if till.terminal.code != path.code:
         raise ApiProblem(403, "other-terminal", "code: a till may only listen to its own events", field="code")

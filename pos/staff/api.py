@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from pos.http import BEARER, bearer_token, run, settings
+from pos.http import BEARER, TILL_COOKIE, bearer_token, run, settings
 from pos.schemas import Strict
 from pos.staff import services
 
@@ -36,7 +36,13 @@ def login(body: LoginIn):
                 "cashier": {"id": str(cashier.id), "login": cashier.login, "name": cashier.name,
                             "role": cashier.role},
                 "terminal": {"id": str(terminal.id), "code": terminal.code, "language": terminal.language}}, 201
-    return run(work, auth=False)
+    response = run(work, auth=False)
+    if response.status_code == 201:
+        # for the till's event stream only (EventSource sends no headers); never readable by the page's JS
+        response.set_cookie(TILL_COOKIE, response.get_json()["token"], path="/api/v1/terminals/",
+                            max_age=current_app.config["POS_TOKEN_HOURS"] * 3600, httponly=True,
+                            samesite="Strict", secure=request.is_secure)
+    return response
 
 
 @api.post("/auth/logout", responses={204: None}, security=BEARER)
@@ -44,4 +50,6 @@ def logout():
     def work(session, _):
         services.logout(session, bearer_token())
         return current_app.response_class(status=204)
-    return run(work, auth=False)
+    response = run(work, auth=False)
+    response.delete_cookie(TILL_COOKIE, path="/api/v1/terminals/", httponly=True, samesite="Strict")
+    return response

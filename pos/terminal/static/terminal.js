@@ -967,7 +967,7 @@
   function listen() {
     if (events || !state.token || !state.who || typeof EventSource === "undefined") return;
     const source = new EventSource("/api/v1/terminals/" + encodeURIComponent(state.who.terminal.code) +
-                                   "/events?token=" + encodeURIComponent(state.token));
+                                   "/events");  // the login cookie authenticates the stream
     events = source;
     document.body.dataset.events = "connecting";
     source.addEventListener("open", () => { document.body.dataset.events = "open"; });
