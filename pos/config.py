@@ -68,6 +68,10 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # spare stock (0 = nothing) until it syncs again.
         "POS_STALE_STORE_SECONDS": _int(env, "POS_STALE_STORE_SECONDS", 900),
         "POS_STALE_STORE_SHARE_PERCENT": _int(env, "POS_STALE_STORE_SHARE_PERCENT", 0),
+        # ... and, until then, keeps back per SKU what it likely sold since HQ last heard from it: its sales
+        # over the window, per second, times the seconds past the grace (a store heard from within it keeps none).
+        "POS_SALES_BUFFER_GRACE_SECONDS": _int(env, "POS_SALES_BUFFER_GRACE_SECONDS", 60),
+        "POS_SALES_RATE_WINDOW_SECONDS": _int(env, "POS_SALES_RATE_WINDOW_SECONDS", 4 * 3600),
         "POS_WEBHOOK_MAX_ATTEMPTS": _int(env, "POS_WEBHOOK_MAX_ATTEMPTS", 8),
         "POS_WEBHOOK_BACKOFF_SECONDS": _int(env, "POS_WEBHOOK_BACKOFF_SECONDS", 30),
         "POS_WEBHOOK_TIMEOUT_SECONDS": _int(env, "POS_WEBHOOK_TIMEOUT_SECONDS", 10),
