@@ -1,7 +1,7 @@
 """A store's sale that takes units HQ promised to an order becomes a named incident with a proposal, never a
 silent negative: HQ finds it when the sale comes in (once, however often the sale is sent), proposes another
 location or a cancellation from the real levels, and a manager applies or dismisses it, audited.  HQ on SQLite
-and PostgreSQL (the separate-process chain is in test_promise_conflict_chain.py)."""
+and PostgreSQL (HQ and a store as separate processes: test_holds.py)."""
 from __future__ import annotations
 
 import uuid
