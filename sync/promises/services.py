@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pos.db import utcnow
 from pos.ids import new_id
@@ -267,18 +267,20 @@ def apply(session, conflict: PromiseConflict, store: str, locked: dict, manager,
         if step["action"] == "cancel":
             reservations.give_back(session, uuid.UUID(step["reservation_id"]), f"cancelled: {detail}")
         else:
-            _re_source(session, step, conflict, codes[step["to"]], locked, detail)
+            _re_source(session, step, conflict, codes[step["to"]], detail)
     _resolve(conflict, APPLIED, manager, note)
     return conflict
 
 
-def _re_source(session, step: dict, conflict: PromiseConflict, target_id, locked: dict, detail: str) -> None:
+def _re_source(session, step: dict, conflict: PromiseConflict, target_id, detail: str) -> None:
     reservation = session.get(Reservation, uuid.UUID(step["reservation_id"]), populate_existing=True)
-    column = "reserved" if reservation.status == "held" else "committed"
-    quantity, source = step["quantity"], locked[(conflict.location_id, conflict.product_id)]
-    target = locked.get((target_id, conflict.product_id))
-    setattr(source, column, getattr(source, column) - quantity)
-    setattr(target, column, getattr(target, column) + quantity)
+    column = StockLevel.reserved if reservation.status == "held" else StockLevel.committed
+    quantity = step["quantity"]
+    # Relative updates, as reservations.move does: a cancel step before this one moved the same rows.
+    for location_id, sign in ((conflict.location_id, -1), (target_id, +1)):
+        session.execute(update(StockLevel).where(StockLevel.location_id == location_id,
+                                                 StockLevel.product_id == conflict.product_id)
+                        .values({column: column + sign * quantity}))
     lines = list(session.scalars(select(ReservationLine).where(ReservationLine.reservation_id == reservation.id,
                                                                ReservationLine.product_id == conflict.product_id)))
     here = next(line for line in lines if line.location_id == conflict.location_id)

@@ -133,13 +133,19 @@ def test_a_sale_of_promised_units_opens_one_incident_and_its_re_sourcing_is_appl
     assert len(audits) == 1 and audits[0].details["store"] == "S9" and audits[0].details["note"] == "W1 ships it"
 
 
+def a_sale_of(product, quantity: int, receipt_number: int = 1) -> dict:
+    sale, gross = a_sale([product], receipt_number), 150 * quantity
+    sale["lines"][0].update(quantity=quantity, gross=gross, amount=gross)
+    sale.update(total=gross, subtotal=gross, vat=[{"vat_group": "A", "vat_rate_bp": 2300, "gross": gross,
+                                                   "vat": round(gross * 23 / 123)}],
+                payments=[{"method": "card", "amount": gross, "reference": "", "refunded": 0}])
+    return sale
+
+
 def test_with_nowhere_else_to_send_it_the_reservation_is_cancelled_and_no_level_goes_negative(hq):
     client, s9, product, collect, web = a_store_with_promises(hq, warehouse_units=0)
     # The store sold all ten and two more it had not booked in: on hand −2 at HQ, ten promised.
-    big = a_sale([product], 1)
-    big["lines"][0].update(quantity=12, gross=1800, amount=1800)
-    big.update(total=1800, subtotal=1800, vat=[{"vat_group": "A", "vat_rate_bp": 2300, "gross": 1800, "vat": 337}],
-               payments=[{"method": "card", "amount": 1800, "reference": "", "refunded": 0}])
+    big = a_sale_of(product, 12)
     answer = client.post("/api/v1/sync/push", json={"changes": changes(("sale", big), start=2)}, headers=s9)
     assert answer.get_json()["applied"] == 1, answer.get_json()
     boss = manager(client)
@@ -187,3 +193,27 @@ def test_a_dismissed_incident_changes_nothing_and_a_proposal_the_levels_moved_pa
     with hq.extensions["pos.db"].unit_of_work(read_only=True) as uow:
         assert uow.session.scalars(select(AuditEntry.action).where(
             AuditEntry.action.like("promise_conflict%"))).all() == ["promise_conflict_dismiss"]
+
+
+def test_a_proposal_may_cancel_the_newest_order_and_re_source_an_older_one_in_one_go(hq):
+    client, s9, product, collect, web = a_store_with_promises(hq, warehouse_units=2)
+    released = client.post(f"/api/v1/reservations/{web['id']}/release",
+                           headers={**shop_key(hq), "Idempotency-Key": "r1"})
+    assert released.status_code == 200, released.get_json()
+    key = shop_key(hq)
+    older, newest = reserve(client, key, "webshop", product.sku, 4), reserve(client, key, "webshop", product.sku, 4)
+    assert lines_of(hq, older["id"]) == lines_of(hq, newest["id"]) == [("S9", 4)]
+    push = client.post("/api/v1/sync/push", json={"changes": changes(("sale", a_sale_of(product, 6)), start=2)},
+                       headers=s9)
+    assert push.get_json()["applied"] == 1
+    boss = manager(client)
+    incident = client.get(URL, headers=boss).get_json()["items"][0]
+    assert incident["short"] == 6 and incident["proposal"]["action"] == "re-source-and-cancel"
+    # W1 can offer two: not enough for the newest order's four, enough for two of the older one's.
+    assert [(s["action"], s["reservation_id"], s["quantity"], s["to"]) for s in incident["proposal"]["steps"]] == [
+        ("cancel", newest["id"], 4, None), ("re-source", older["id"], 2, "W1")]
+    applied = client.post(f"{URL}/{incident['id']}/apply", headers=boss, json={"approval": APPROVAL})
+    assert applied.status_code == 200, applied.get_json()
+    assert levels(hq, product)["S9"] == (4, 4, 0) and levels(hq, product)["W1"] == (2, 2, 0)
+    assert lines_of(hq, older["id"]) == [("S9", 2), ("W1", 2)] and lines_of(hq, collect["id"]) == [("S9", 2)]
+    assert_books_hold(hq)
