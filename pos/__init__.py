@@ -101,11 +101,15 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from sync.replication.status_api import api as sync_status_api
     from sync.quarantine.api import api as quarantine_api
     from sync.quarantine.cli import quarantine_cli
+    from sync.promises.api import api as promises_api
+    from sync.promises.cli import promises_cli
     if app.config["POS_ROLE"] == "hq":
         app.register_api(sync_hq_api)
         app.register_api(sync_hello_api)
         app.register_api(quarantine_api)  # refused store changes: list, show, replay, discard
+        app.register_api(promises_api)  # promise conflicts: list, show, apply the proposal, dismiss
     app.cli.add_command(quarantine_cli)
+    app.cli.add_command(promises_cli)
     app.register_api(sync_status_api)
 
     # Stock: staff documents and levels from pos; the web-shop sync API and webhooks composed from sync.

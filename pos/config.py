@@ -76,6 +76,11 @@ class NodeSettings(BaseSettings):
     # A store silent for longer is stale and contributes this share of its spare stock until it syncs again.
     stale_store_seconds: int = Field(900, ge=1, description="a store not heard from for longer is stale")
     stale_store_share_percent: int = Field(0, ge=0, le=100, description="share of a stale store's stock shown")
+    # A late store's fast sellers are offered less what it has likely sold since HQ last heard from it.
+    sales_buffer_grace_seconds: int = Field(60, ge=0, description="a store heard from this recently has no "
+                                                                  "sales buffer")
+    sales_rate_window_seconds: int = Field(4 * 3600, ge=1, description="the window a store's sales rate per "
+                                                                       "SKU is measured over")
     webhook_max_attempts: int = Field(8, ge=1, description="webhook deliveries before giving up")
     webhook_backoff_seconds: int = Field(30, ge=0, description="first webhook retry delay, doubled each time")
     webhook_timeout_seconds: int = Field(10, ge=1, description="one webhook request's timeout")

@@ -164,3 +164,5 @@ class AvailabilityState(Base):
     generation: Mapped[int] = mapped_column(Sequence, default=0)
     rules: Mapped[dict] = mapped_column(Json, default=dict)  # channel code → rule as text
     weights: Mapped[dict] = mapped_column(Json, default=dict)  # location id → percent
+    # stores HQ had not heard from lately (their SKUs' sales buffers grow by the second): recomputed each round
+    buffered: Mapped[list] = mapped_column(Json, default=list, server_default="[]")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -23,6 +24,7 @@ from pos.customers.services import customer_json, erase, upsert_from_store
 from pos.db import utcnow
 from pos.feed.services import record_change
 from pos.stores.models import AppliedChange, StoreContact
+from sync.promises import services as promises
 from sync.quarantine import services as quarantine
 from sync.replication import bulk
 from sync.replication.apply_facts import (apply_day_report, apply_fiscal, apply_return, apply_shift, apply_stock,
@@ -30,6 +32,7 @@ from sync.replication.apply_facts import (apply_day_report, apply_fiscal, apply_
 from sync.replication.apply_sales import apply_sales
 from sync.replication.checks import CHECKS, Conflict, InvalidPayload, Refused, check_change
 from sync.replication.references import References, as_uuid
+from sync.stock.availability import Freshness
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,23 @@ def apply_batch(session, location, changes: list[dict], epoch_id=None) -> dict:
 
 def apply_changes(session, location, items: list[tuple[str, dict]]) -> tuple[list[dict], list[tuple]]:
     """items: (how the request names it, change), all checked already.  Returns (applied changes,
-    [(change, Refused)]): a group that fails is rolled back to its savepoint and applied one by one."""
+    [(change, Refused)]): a group that fails is rolled back to its savepoint and applied one by one.
+    Then units HQ promised at the store that its changes took become promise conflicts (sync.promises)."""
+    applied, refused = _apply_changes(session, location, items)
+    _check_promises(session, location, applied)
+    return applied, refused
+
+
+def _check_promises(session, location, applied: list[dict]) -> None:
+    try:
+        with session.begin_nested():
+            promises.detect(session, location, {str(change["entity_id"]) for change in applied},
+                            Freshness.from_config(current_app.config) if has_app_context() else Freshness("hq"))
+    except Exception:  # noqa: BLE001 - the store's changes are in; a failed check must not send them back
+        log.exception("promise check after %s's changes failed", location.code)
+
+
+def _apply_changes(session, location, items: list[tuple[str, dict]]) -> tuple[list[dict], list[tuple]]:
     refs = References(session, location)
     by_entity: dict[str, list[tuple[str, dict]]] = {}
     for at, change in items:

@@ -9,6 +9,7 @@ from pos.sales.models import Payment, Sale, SaleLine
 from pos.shifts.models import DayReport, Shift
 from pos.stock.services import record_movements
 from pos.stores.models import Location, Terminal
+from sync.promises.taken import note_taken
 from sync.quarantine.models import CrossStoreReturn
 from sync.replication import ledger
 from sync.replication.apply_sales import foreign_shifts, when
@@ -157,9 +158,10 @@ def apply_stock(session, refs: References, p: dict) -> bool:
               "vat_group": i.get("vat_group", "A"), "unit_price": 0} for i in items]
     products = refs.products(lines, refs.location.currency)
     reference = as_uuid(p["reference_id"]) if p.get("reference_id") else None
-    record_movements(session, refs.location.id,
-                     [(products[as_uuid(i["product_id"])], int(i["quantity"])) for i in items],
-                     p.get("reason") or items[0].get("reason"), reference)
+    movements = [(products[as_uuid(i["product_id"])], int(i["quantity"])) for i in items]
+    record_movements(session, refs.location.id, movements, p.get("reason") or items[0].get("reason"), reference)
+    note_taken(session, refs.location.id, [product_id for product_id, quantity in movements if quantity < 0],
+               reference)
     return True
 
 

@@ -11,6 +11,7 @@ from pos.db import utcnow
 from pos.ids import new_id
 from pos.stock.models import StockLevel, StockMovement
 from pos.stock.services import REASONS
+from sync.promises.taken import note_taken
 from sync.replication import bulk
 
 MOVEMENT = (StockMovement.__table__, ("id", "location_id", "product_id", "quantity", "reason", "reference_id",
@@ -37,6 +38,8 @@ def record_many(session, location_id, movements: list[tuple]) -> int:
             raise ValueError(f"unknown stock movement reason {reason!r}")
         rows.append((new_id(), location_id, product_id, quantity, reason, reference_id, at or utcnow()))
         totals[product_id] = totals.get(product_id, 0) + quantity
+        if quantity < 0:  # units HQ may have promised there are gone: checked once the batch is in
+            note_taken(session, location_id, [product_id], reference_id)
     if not rows:
         return 0
     bulk.write(session, *MOVEMENT, rows)

@@ -2,13 +2,17 @@
 
     spare(l)        = max(0, on_hand − reserved − committed − safety_stock)       per location l
     weight(l)       = 100 %  if l is fresh, else POS_STALE_STORE_SHARE_PERCENT (default 0 %)
-    pool            = Σ over locations serving the channel of ⌊spare(l) × weight(l) / 100⌋
+    unheard(l)      = max(0, now − last_heard_at(l) − POS_SALES_BUFFER_GRACE_SECONDS)  (0: warehouses, own store)
+    sales_buffer(l) = ⌈sold(l, last POS_SALES_RATE_WINDOW_SECONDS) × unheard(l) / window⌉   per SKU
+    pool            = Σ over locations serving the channel of ⌊max(0, spare(l) − sales_buffer(l)) × weight(l) / 100⌋
     ATS             = max(0, min(cap, ⌊(pool − buffer) × share_percent / 100⌋))
 
 A location is fresh when it is a warehouse (booked where this node runs), this node's own store
 (not at HQ), or a store whose ``last_heard_at`` is at most POS_STALE_STORE_SECONDS old.  A store
 that has not synced may have sold offline what we think it has, so online channels stop counting
-on it until it syncs again.  Reservations take stock only from what counts here, location by location,
+on it until it syncs again.  Until then, each SKU it sells fast is offered less the units it has likely sold
+since HQ last heard from it (its sales rate at HQ times how long HQ has heard nothing, rounded up); a store
+heard from within the grace offers everything it confirmed but its holds.  Reservations take stock only from what counts here, location by location,
 under the same row lock, so the guard and the published figure are the same numbers."""
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from pos.catalogue.models import Product
 from pos.db import fast_execute_many, fast_insert, utcnow
+from pos.sales.models import Sale, SaleLine
 from pos.stock.models import AvailabilityChange, AvailabilityState, ChannelAvailability, StockLevel, StockLevelMark
 from pos.stores.models import Location
 from sync.stock.channels import ChannelRule, cached_channel_rule, channel_codes, channel_rule
@@ -29,6 +34,7 @@ from sync.stock.channels import ChannelRule, cached_channel_rule, channel_codes,
 log = logging.getLogger(__name__)
 
 LOCATIONS = select(Location.id, Location.kind, Location.code, Location.last_heard_at)  # built once
+_SALE, _SALE_LINE = Sale.__table__, SaleLine.__table__
 
 
 @dataclass(frozen=True)
@@ -37,25 +43,83 @@ class Freshness:
     own_store: str = "S1"
     stale_seconds: int = 900
     stale_share_percent: int = 0
+    grace_seconds: int = 60  # a store heard from this recently is up to date: no sales buffer
+    rate_window_seconds: int = 4 * 3600  # its sales rate is what it sold per second over this window
 
     @classmethod
     def from_config(cls, config) -> "Freshness":
         return cls(config["POS_ROLE"], config["POS_STORE_CODE"], config["POS_STALE_STORE_SECONDS"],
-                   config["POS_STALE_STORE_SHARE_PERCENT"])
+                   config["POS_STALE_STORE_SHARE_PERCENT"], config.get("POS_SALES_BUFFER_GRACE_SECONDS", 60),
+                   max(1, config.get("POS_SALES_RATE_WINDOW_SECONDS", 4 * 3600)))
 
 
 def spare(level) -> int:
     return max(0, level.on_hand - level.reserved - level.committed - level.safety_stock)
 
 
+def _always_fresh(freshness: Freshness, kind: str, code: str) -> bool:
+    # Booked where this node runs: nothing it sold can be unknown here.
+    return kind == "warehouse" or (freshness.role != "hq" and code == freshness.own_store)
+
+
+def _aware(moment):
+    return moment.replace(tzinfo=dt.timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
 def location_weight(freshness: Freshness, horizon: dt.datetime, kind: str, code: str, last_heard_at) -> int:
     """Percent of its spare stock one location contributes to online channels (horizon: now − stale_seconds)."""
-    if last_heard_at is not None and last_heard_at.tzinfo is None:
-        last_heard_at = last_heard_at.replace(tzinfo=dt.timezone.utc)
-    fresh = (kind == "warehouse"
-             or (freshness.role != "hq" and code == freshness.own_store)
-             or (last_heard_at is not None and last_heard_at >= horizon))
+    last_heard_at = _aware(last_heard_at)
+    fresh = _always_fresh(freshness, kind, code) or (last_heard_at is not None and last_heard_at >= horizon)
     return 100 if fresh else freshness.stale_share_percent
+
+
+def unheard_seconds(freshness: Freshness, now: dt.datetime, kind: str, code: str, last_heard_at) -> int:
+    """How long past the grace HQ has heard nothing from a location: the stretch whose sales it cannot know."""
+    if _always_fresh(freshness, kind, code):
+        return 0
+    last_heard_at = _aware(last_heard_at)
+    if last_heard_at is None:
+        return freshness.rate_window_seconds
+    return max(0, int((now - last_heard_at).total_seconds()) - freshness.grace_seconds)
+
+
+def sales_buffer(sold: int, unheard: int, window_seconds: int) -> int:
+    """⌈sold / window × unheard⌉: the units a location likely sold that HQ has not heard of yet."""
+    if sold <= 0 or unheard <= 0:
+        return 0
+    return -(-sold * unheard // window_seconds)
+
+
+def recent_sales(session, location_ids, since: dt.datetime, product_ids=None) -> dict:
+    """(location id, product id) → units sold there since ``since``, from the sales HQ holds."""
+    if not location_ids:
+        return {}
+    statement = (select(_SALE.c.location_id, _SALE_LINE.c.product_id, func.sum(_SALE_LINE.c.quantity))
+                 .select_from(_SALE.join(_SALE_LINE, _SALE_LINE.c.sale_id == _SALE.c.id))
+                 .where(_SALE.c.created_at >= since, _SALE.c.location_id.in_(list(location_ids)))
+                 .group_by(_SALE.c.location_id, _SALE_LINE.c.product_id))
+    if product_ids is not None:
+        statement = statement.where(_SALE_LINE.c.product_id.in_(list(product_ids)))
+    return {(location_id, product_id): int(sold) for location_id, product_id, sold in session.execute(statement)}
+
+
+def sales_buffers(session, freshness: Freshness, now: dt.datetime, unheard: dict, product_ids=None) -> dict:
+    """(location id, product id) → sales buffer, for the locations in ``unheard`` (id → seconds) not up to date."""
+    late = {location_id: seconds for location_id, seconds in unheard.items() if seconds > 0}
+    since = now - dt.timedelta(seconds=freshness.rate_window_seconds)
+    return {pair: buffer for pair, sold in recent_sales(session, late, since, product_ids).items()
+            if (buffer := sales_buffer(sold, late[pair[0]], freshness.rate_window_seconds))}
+
+
+def location_states(session, freshness: Freshness, now: dt.datetime) -> tuple[dict, dict]:
+    """(location id → weight, location id → unheard seconds) for every location, as of ``now``."""
+    horizon = stale_horizon(freshness, now)
+    weights, unheard = {}, {}
+    for row in session.execute(LOCATIONS):
+        weights[row.id] = location_weight(freshness, horizon, row.kind, row.code, row.last_heard_at)
+        if weights[row.id]:
+            unheard[row.id] = unheard_seconds(freshness, now, row.kind, row.code, row.last_heard_at)
+    return weights, unheard
 
 
 def stale_horizon(freshness: Freshness, now: dt.datetime) -> dt.datetime:
@@ -74,8 +138,8 @@ def serving(rule: ChannelRule, weights: dict) -> dict:
     return {lid: w for lid, w in weights.items() if w > 0 and (rule.location_ids is None or lid in rule.location_ids)}
 
 
-def contribution(level, weight: int) -> int:
-    return spare(level) * weight // 100
+def contribution(level, weight: int, buffer: int = 0) -> int:
+    return max(0, spare(level) - buffer) * weight // 100
 
 
 def ats(pool: int, rule: ChannelRule) -> int:
@@ -83,17 +147,20 @@ def ats(pool: int, rule: ChannelRule) -> int:
     return min(value, rule.cap) if rule.cap is not None else value
 
 
-def pools(levels, locations: dict) -> dict:
+def pools(levels, locations: dict, buffers: dict | None = None) -> dict:
     """product_id → pooled contribution, from level rows (any iterable of StockLevel-like rows)."""
     pooled: dict = {}
+    buffers = buffers or {}
     for level in levels:
         weight = locations.get(level.location_id)
         if weight:
-            pooled[level.product_id] = pooled.get(level.product_id, 0) + contribution(level, weight)
+            pooled[level.product_id] = pooled.get(level.product_id, 0) + contribution(
+                level, weight, buffers.get((level.location_id, level.product_id), 0))
     return pooled
 
 
-def channel_availability(session, rule: ChannelRule, weights: dict, product_ids=None) -> dict:
+def channel_availability(session, rule: ChannelRule, weights: dict, product_ids=None,
+                         buffers: dict | None = None) -> dict:
     """product_id → ATS for the channel (products with no stock row anywhere are simply absent: 0)."""
     locations = serving(rule, weights)
     if not locations:
@@ -101,7 +168,7 @@ def channel_availability(session, rule: ChannelRule, weights: dict, product_ids=
     statement = select(StockLevel).where(StockLevel.location_id.in_(list(locations)))
     if product_ids is not None:
         statement = statement.where(StockLevel.product_id.in_(list(product_ids)))
-    return {pid: ats(pool, rule) for pid, pool in pools(session.scalars(statement), locations).items()}
+    return {pid: ats(pool, rule) for pid, pool in pools(session.scalars(statement), locations, buffers).items()}
 
 
 def availability_for_skus(session, freshness: Freshness, channel: str, skus: list[str]) -> tuple[list, list]:
@@ -110,7 +177,10 @@ def availability_for_skus(session, freshness: Freshness, channel: str, skus: lis
     if rule is None:
         raise LookupError(channel)
     products = {p.sku: p.id for p in session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus)))}
-    values = channel_availability(session, rule, location_weights(session, freshness), list(products.values()))
+    now = utcnow()
+    weights, unheard = location_states(session, freshness, now)
+    buffers = sales_buffers(session, freshness, now, unheard, list(products.values()))
+    values = channel_availability(session, rule, weights, list(products.values()), buffers)
     seen, items = set(), []
     for sku in skus:
         if sku in products and sku not in seen:
@@ -146,6 +216,8 @@ class Plan:
     rules: dict  # code → ChannelRule
     rule_texts: dict
     weights: dict  # location id → percent
+    buffers: dict  # (location id, product id) → sales buffer, at locations HQ has not heard from lately
+    buffered: list  # those locations' ids, as text (recorded with the round)
     seqs: dict  # product id → the mark seqs read for it
     products: dict  # code → product ids to recompute for that channel
     levels: dict  # product id → [level rows]
@@ -159,23 +231,35 @@ def _chunks(values: list, size: int = IN_CHUNK):
 
 
 def plan_round(session, freshness: Freshness, now: dt.datetime, full: bool = False) -> Plan:
-    state = session.execute(select(_STATE.c.generation, _STATE.c.rules, _STATE.c.weights)
+    state = session.execute(select(_STATE.c.generation, _STATE.c.rules, _STATE.c.weights, _STATE.c.buffered)
                             .where(_STATE.c.id == STATE_ID)).first()
-    generation, old_rules, old_weights = (None, {}, {}) if state is None else (state.generation, state.rules or {},
-                                                                             state.weights or {})
+    generation, old_rules, old_weights, old_buffered = (
+        (None, {}, {}, []) if state is None
+        else (state.generation, state.rules or {}, state.weights or {}, state.buffered or []))
     # Marks first: a level that moves after this read leaves a mark this round does not clear.
     marks = session.execute(select(_MARK.c.seq, _MARK.c.location_id, _MARK.c.product_id)
                             .order_by(_MARK.c.seq).limit(MARKS_PER_ROUND)).all()
     rules = {code: rule for code in channel_codes(session) if (rule := channel_rule(session, code)) is not None}
     texts = {code: rule_text(rule) for code, rule in rules.items()}
-    weights = location_weights(session, freshness, now)
+    weights, unheard = location_states(session, freshness, now)
     weight_texts = {str(lid): w for lid, w in weights.items()}
+    # A late store's buffer grows with every second nothing arrives, with no level moving: every product it
+    # sold lately is recomputed each round, and once more when it is back up to date (its buffer gone).
+    late = {lid for lid, seconds in unheard.items() if seconds > 0}
+    buffered = sorted(str(lid) for lid in late)
+    since = now - dt.timedelta(seconds=freshness.rate_window_seconds)
+    recovered = {lid for lid in weights if str(lid) in set(old_buffered) and lid not in late}
+    sold = recent_sales(session, late | recovered, since)
+    buffers = {pair: buffer for pair, count in sold.items() if pair[0] in late
+               and (buffer := sales_buffer(count, unheard[pair[0]], freshness.rate_window_seconds))}
     full_codes = set(rules) if full else {code for code in rules if old_rules.get(code) != texts[code]}
     reweighed = {lid for lid in weights if old_weights.get(str(lid), 0) != weights[lid]}
     seqs: dict = {}
     dirty: dict = {}  # product id → locations whose level moved (or whose weight did)
     for seq, location_id, product_id in marks:
         seqs.setdefault(product_id, []).append(seq)
+        dirty.setdefault(product_id, set()).add(location_id)
+    for location_id, product_id in sold:
         dirty.setdefault(product_id, set()).add(location_id)
     if reweighed:
         for location_id, product_id in session.execute(select(_LEVEL.c.location_id, _LEVEL.c.product_id)
@@ -208,8 +292,8 @@ def plan_round(session, freshness: Freshness, now: dt.datetime, full: bool = Fal
             products[code] = set(dirty)
         else:
             products[code] = {pid for pid, where in dirty.items() if not where.isdisjoint(rule.location_ids)}
-    return Plan(generation, rules, texts, weights, seqs, products, levels, published,
-                state_changed=texts != old_rules or weight_texts != old_weights)
+    return Plan(generation, rules, texts, weights, buffers, buffered, seqs, products, levels, published,
+                state_changed=texts != old_rules or weight_texts != old_weights or buffered != sorted(old_buffered))
 
 
 def figures(plan: Plan) -> dict:
@@ -219,7 +303,8 @@ def figures(plan: Plan) -> dict:
         locations = serving(rule, plan.weights)
         for product_id in plan.products[code]:
             rows = [row for row in plan.levels.get(product_id, ()) if row.location_id in locations]
-            result[(code, product_id)] = ats(pools(rows, locations).get(product_id, 0), rule) if rows else 0
+            result[(code, product_id)] = (ats(pools(rows, locations, plan.buffers).get(product_id, 0), rule)
+                                          if rows else 0)
     return result
 
 
@@ -228,7 +313,8 @@ def _claim(session, generation: int | None) -> bool:
     connection = session.connection()
     if generation is None:
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        return connection.execute(dialect.insert(_STATE).values(id=STATE_ID, generation=1, rules={}, weights={})
+        return connection.execute(dialect.insert(_STATE).values(id=STATE_ID, generation=1, rules={}, weights={},
+                                                                buffered=[])
                                   .on_conflict_do_nothing(index_elements=[_STATE.c.id])
                                   .returning(_STATE.c.id)).first() is not None
     return connection.execute(update(_STATE).where(_STATE.c.id == STATE_ID, _STATE.c.generation == generation)
@@ -328,7 +414,8 @@ def publish(db, freshness: Freshness, now: dt.datetime | None = None, full: bool
                 # Only a finished round records the rules and weights it worked from.
                 uow.session.execute(update(_STATE).where(_STATE.c.id == STATE_ID)
                                     .values(rules=plan.rule_texts,
-                                            weights={str(lid): w for lid, w in plan.weights.items()}))
+                                            weights={str(lid): w for lid, w in plan.weights.items()},
+                                            buffered=plan.buffered))
             if on_batch is not None:
                 on_batch(uow.session, changes)
             uow.commit()

@@ -23,7 +23,8 @@ from pos.problems import ApiProblem
 from pos.stock.models import Reservation, ReservationEvent, ReservationLine, StockLevel
 from pos.stock.services import record_movements
 from pos.stores.models import Location
-from sync.stock.availability import Freshness, ats, contribution, location_weight, stale_horizon
+from sync.stock.availability import (Freshness, ats, contribution, location_weight, sales_buffers, stale_horizon,
+                                     unheard_seconds)
 from sync.stock.channels import cached_channel_rule
 from sync.stock.holds import publish_holds
 
@@ -160,7 +161,7 @@ def hold(session, freshness: Freshness, channel: str, reference: str, ttl_second
     if reference_taken:
         raise ApiProblem(409, "reference-taken", f"reference: {channel} already has a reservation {reference!r}",
                          field="reference")
-    plan, short = _plan(rows, rule, freshness, now, wanted)
+    plan, short = _plan(session, rows, rule, freshness, now, wanted)
     if short:
         raise ApiProblem(409, "insufficient-stock",
                          "lines: not enough available for " + ", ".join(s["sku"] for s in short),
@@ -200,26 +201,34 @@ def hold(session, freshness: Freshness, channel: str, reference: str, ttl_second
     return reservation
 
 
-def _plan(rows, rule, freshness: Freshness, now: dt.datetime, wanted: dict) -> tuple[list, list]:
+def _plan(session, rows, rule, freshness: Freshness, now: dt.datetime, wanted: dict) -> tuple[list, list]:
     """([(sku, location_id, product_id, take)], [short lines]) from the locked level rows."""
     horizon = stale_horizon(freshness, now)
-    weights, by_sku = {}, {}
+    weights, unheard, by_sku = {}, {}, {}
     for row in rows:
         if row.location_id not in weights:
             weights[row.location_id] = location_weight(freshness, horizon, row.kind, row.code, row.last_heard_at)
+            unheard[row.location_id] = unheard_seconds(freshness, now, row.kind, row.code, row.last_heard_at)
         if weights[row.location_id] > 0 and (rule.location_ids is None or row.location_id in rule.location_ids):
             by_sku.setdefault(row.sku, []).append(row)
+    late = {lid: seconds for lid, seconds in unheard.items() if seconds and weights[lid]}
+    # Only a store HQ has not heard from lately costs a look at its recent sales; an up-to-date chain none.
+    buffers = sales_buffers(session, freshness, now, late, {row.product_id for row in rows}) if late else {}
+
+    def offered(row) -> int:
+        return contribution(row, weights[row.location_id], buffers.get((row.location_id, row.product_id), 0))
+
     short, plan = [], []
     for sku, quantity in wanted.items():
         rows = by_sku.get(sku, [])
-        available = ats(sum(contribution(row, weights[row.location_id]) for row in rows), rule)
+        available = ats(sum(offered(row) for row in rows), rule)
         if quantity > available:
             short.append({"sku": sku, "requested": quantity, "available": available})
             continue
         # Take from the locations with the most to spare first, so one store is not emptied by the web.
         left = quantity
-        for row in sorted(rows, key=lambda r: -contribution(r, weights[r.location_id])):
-            take = min(left, contribution(row, weights[row.location_id]))
+        for row in sorted(rows, key=lambda r: -offered(r)):
+            take = min(left, offered(row))
             if take > 0:
                 plan.append((sku, row.location_id, row.product_id, take))
                 left -= take

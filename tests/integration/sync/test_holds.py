@@ -2,6 +2,7 @@
 (a manager may override, audited).  HQ on PostgreSQL, store S1 on SQLite, each a real process."""
 from __future__ import annotations
 
+import re
 import uuid
 
 import requests
@@ -9,7 +10,7 @@ from sqlalchemy import create_engine, select
 
 from pos.catalogue.models import Product
 from pos.stock.models import StockLevel
-from tests.integration.sync.chain import Till, flask
+from tests.integration.sync.chain import Proxy, Till, flask
 
 SKU = "SKU-000007"
 
@@ -101,3 +102,107 @@ def test_hq_learns_each_sales_fiscal_outcome(chain):
     engine.dispose()
     assert sold["fiscal_status"] == "not_fiscal"
     assert tuple(at_hq) == ("not_fiscal", None)
+
+
+class AnswerLostOnce(Proxy):
+    """Forwards to HQ; HQ applies the first push that carries changes, but its answer never reaches the store,
+    which sends the same changes again on its next round."""
+
+    def __init__(self, target: str):
+        self.lost = False
+        super().__init__(target)
+
+    def answer(self, method, path, body, headers):
+        answer = self.forward(method, path, body, headers)
+        if path.startswith("/api/v1/sync/push") and not self.lost and re.search(rb'"entity":\s*"sale"', body):
+            self.lost = True
+            return 504, b'{"title": "gateway timeout"}', "application/problem+json"
+        return answer
+
+
+def hq_rows(chain, statement):
+    engine = create_engine(chain.hq_db)
+    with engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    engine.dispose()
+    return rows
+
+
+def test_a_promised_unit_sold_anyway_is_one_incident_at_hq_whose_proposal_moves_the_promise(chain):
+    """S2 confirmed 4 of a SKU and HQ promised all four to a web order; a manager at S2's till sells one anyway.
+    HQ, applying that sale (sent twice: its first answer was lost), opens exactly one promise conflict with a
+    proposal from real levels — the warehouse W1 has three to offer — and a manager applies it at HQ: the order
+    now takes one unit from W1, S2's till learns it holds three, and no level went negative."""
+    from pos.stock.models import Reservation, ReservationLine
+    from pos.stores.models import Location
+    from sync.promises.models import PromiseConflict
+
+    sku = "SKU-000012"
+    s2 = Till(chain.stores["S2"])
+    s2.open_shift()
+    s2.call("POST", "/api/v1/stock/receipts", json={"reference": "WZ/12", "lines": [{"sku": sku, "quantity": 4}]},
+            headers={"Idempotency-Key": "wz-12"})
+    chain.sync_once("S2")
+    flask(chain.hq.env, "stock", "add-location", "W1", "Magazyn", "--kind", "warehouse")
+    office = Till(chain.hq)
+    office.call("POST", "/api/v1/stock/receipts", json={"location": "W1", "reference": "PZ/1",
+                                                        "lines": [{"sku": sku, "quantity": 3}]},
+                headers={"Idempotency-Key": "pz-1"})
+    web = web_shop(chain)
+    answer = web.post(chain.hq.url + "/api/v1/reservations", timeout=30,
+                      headers={"Idempotency-Key": str(uuid.uuid4())},
+                      json={"channel": "webshop", "reference": "web-4711", "ttl_seconds": 3600,
+                            "lines": [{"sku": sku, "quantity": 4}]})
+    assert answer.status_code == 201, answer.text
+    order = answer.json()
+    chain.sync_once("S2")
+    level = s2.call("GET", "/api/v1/stock/levels", params={"sku": sku})["items"][0]
+    assert (level["on_hand"], level["held_by_hq"], level["free_at_till"]) == (4, 4, 0)
+
+    basket = s2.call("POST", "/api/v1/baskets", json={})
+    basket = s2.call("POST", f"/api/v1/baskets/{basket['id']}/lines", json={"sku": sku, "quantity": 1})
+    s2.call("POST", f"/api/v1/baskets/{basket['id']}/checkout", expect=(201,),
+            json={"payments": [{"method": "card", "amount": basket["total"]}],
+                  "approval": {"login": "boss", "pin": "9999"}})  # the customer has it in hand
+    proxy = AnswerLostOnce(chain.hq.url)
+    try:
+        flask({**chain.stores["S2"].env, "POS_HQ_URL": proxy.url}, "sync", "once", check=False)
+    finally:
+        proxy.close()
+    assert proxy.lost
+    assert "already there" in chain.sync_once("S2").stdout  # the same sale again: HQ knows it by its id
+
+    boss = requests.Session()
+    login = boss.post(chain.hq.url + "/api/v1/auth/login", json={"login": "boss", "pin": "9999", "terminal": "T1"})
+    boss.headers["Authorization"] = "Bearer " + login.json()["token"]
+    store_token = {"Authorization": "Bearer " + chain.tokens["S2"]}
+    assert requests.get(chain.hq.url + "/api/v1/promise-conflicts", headers=store_token, timeout=30).status_code == 403
+    listed = boss.get(chain.hq.url + "/api/v1/promise-conflicts", timeout=30).json()["items"]
+    assert len(listed) == 1, listed
+    incident = listed[0]
+    assert (incident["store"], incident["sku"], incident["on_hand"], incident["promised"], incident["short"]) == (
+        "S2", sku, 3, 4, 1)
+    assert [r["reference"] for r in incident["reservations"]] == ["web-4711"]
+    assert [(s["action"], s["quantity"], s["from"], s["to"]) for s in incident["proposal"]["steps"]] == [
+        ("re-source", 1, "S2", "W1")]
+
+    shown = flask(chain.hq.env, "promises", "list")
+    assert incident["id"] in shown.stdout and "W1" in shown.stdout
+    applied = flask(chain.hq.env, "promises", "apply", incident["id"], "--manager", "boss", "--note", "W1 ships one",
+                    input="9999\n")
+    assert "applied" in applied.stdout, applied.stdout
+
+    lines = hq_rows(chain, select(Location.code, ReservationLine.quantity)
+                    .join(Location, Location.id == ReservationLine.location_id)
+                    .where(ReservationLine.reservation_id == uuid.UUID(order["id"])).order_by(Location.code))
+    assert [tuple(row) for row in lines] == [("S2", 3), ("W1", 1)]
+    assert hq_rows(chain, select(Reservation.status).where(Reservation.id == uuid.UUID(order["id"]))) == [("held",)]
+    levels = {code: (on_hand, reserved) for code, on_hand, reserved in hq_rows(
+        chain, select(Location.code, StockLevel.on_hand, StockLevel.reserved)
+        .join(Location, Location.id == StockLevel.location_id).join(Product, Product.id == StockLevel.product_id)
+        .where(Product.sku == sku))}
+    assert levels == {"S2": (3, 3), "W1": (3, 1)}
+    assert [tuple(r) for r in hq_rows(chain, select(PromiseConflict.status))] == [("applied",)]
+    chain.sync_once("S2")
+    level = s2.call("GET", "/api/v1/stock/levels", params={"sku": sku})["items"][0]
+    assert (level["on_hand"], level["held_by_hq"], level["free_at_till"]) == (3, 3, 0)
