@@ -6,5 +6,5 @@ from sync.webshop.models import ApiClient, IdempotentRequest  # noqa: F401
 from sync.webhooks.models import FeedCursor, WebhookDelivery, WebhookSubscription  # noqa: F401
 from sync.channels.models import ChannelIncident, ChannelListing, ChannelState, MarketplaceOrder  # noqa: F401
 from sync.quarantine.models import CrossStoreReturn, QuarantinedChange, RefusedAtHq  # noqa: F401
-from sync.journeys.models import (Journey, JourneyConsent, JourneyCoupon, JourneyOutbox, JourneyRun,  # noqa: F401
-                                  JourneySeenEvent, JourneySurveyAnswer, JourneyTask)
+from sync.journeys.models import (Journey, JourneyConsent, JourneyCoupon, JourneyErasure, JourneyOutbox,  # noqa: F401
+                                  JourneyRun, JourneySeenEvent, JourneySurveyAnswer, JourneyTask)

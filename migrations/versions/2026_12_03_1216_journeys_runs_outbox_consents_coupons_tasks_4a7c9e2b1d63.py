@@ -18,6 +18,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('journey_erasure',
+    sa.Column('customer_id', sa.Uuid(), nullable=False),
+    sa.Column('scrubbed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('customer_id', name=op.f('pk_journey_erasure'))
+    )
     op.create_table('journey',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
@@ -184,3 +189,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_journey_key'))
 
     op.drop_table('journey')
+    op.drop_table('journey_erasure')

@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 
+from pos.customers.merges import resolve
 from pos.http import BEARER, run
 from pos.problems import ApiProblem
 from pos.stock.problem_docs import problem_responses
 from pos.stores.auth import caller
-from sync.journeys import store
+from sync.journeys import privacy, store
 from sync.journeys.carts import record_cart
-from sync.journeys.schemas import CartIn, CartOut, JourneyPath
+from sync.journeys.schemas import CartIn, CartOut, CustomerPath, JourneyPath
 from sync.webshop.http import client_run
 from sync.webshop.schemas import RequiredIdempotencyKey
 
@@ -58,3 +59,15 @@ def put_journey(path: JourneyPath):
         journey = store.save(session, {**raw, "key": path.key}, actor=who.till.cashier.login, active=active)
         return _journey_json(journey), 201
     return run(work, auth=False)
+
+
+@api.get("/journeys/customers/<uuid:customer_id>/export", responses=problem_responses(401, 403, 404))
+def export_customer(path: CustomerPath):
+    """GDPR access to what journeys keep of a person: consents, messages, coupons, survey answers, tasks."""
+    def work(session, _):
+        caller(session, stores=False, manager=True)
+        customer = resolve(session, path.customer_id)
+        if customer is None:
+            raise ApiProblem(404, "not-found", f"customer_id: no customer {path.customer_id}", field="customer_id")
+        return {"customer_id": str(customer.id), **privacy.export(session, customer.id)}
+    return run(work, read_only=True, auth=False)

@@ -6,6 +6,7 @@ import datetime as dt
 from pos.db import utcnow
 from sync.journeys.engine import advance, take_in
 from sync.journeys.outbox import Senders, dispatch
+from sync.journeys.privacy import forget_erased
 from sync.journeys.settings import JourneySettings
 from sync.journeys.store import ensure_defaults
 
@@ -13,6 +14,7 @@ from sync.journeys.store import ensure_defaults
 def journey_round(db, settings, senders, now: dt.datetime | None = None) -> dict:
     now = now or utcnow()
     with db.unit_of_work() as uow:
+        forget_erased(uow.session, now)
         taken = take_in(uow.session, now)
         uow.commit()
     with db.unit_of_work() as uow:

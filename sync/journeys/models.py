@@ -127,3 +127,11 @@ class JourneySurveyAnswer(Base):
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class JourneyErasure(Base):
+    """An erased customer whose journeys data has been scrubbed (so each erasure is handled once)."""
+
+    __tablename__ = "journey_erasure"
+    customer_id: Mapped[uuid.UUID] = mapped_column(Id, primary_key=True)
+    scrubbed_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)

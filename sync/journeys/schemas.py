@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -44,3 +45,7 @@ class CartOut(BaseModel):
 
 class JourneyPath(BaseModel):
     key: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
+
+
+class CustomerPath(BaseModel):
+    customer_id: uuid.UUID

@@ -123,3 +123,30 @@ def test_two_workers_racing_issue_each_detractor_exactly_one_coupon_and_mail(app
         sent = list(uow.session.scalars(select(JourneyOutbox.status)))
     assert coupons == total == people
     assert sent == ["sent"] * people
+
+
+def test_export_and_erasure_of_what_journeys_keep(app, client, till, worker, smtp):
+    from tests.conftest import login
+    start = utcnow()
+    customer_id = customer_buys_and_returns(till, "+48 601 300 400", "ola@example.pl")
+    worker.round(start + DAY + dt.timedelta(minutes=1))
+    url = re.search(r"http://shop.test(/journeys/survey/\S+)",
+                    smtp.messages[0].get_body(("plain",)).get_content()).group(1)
+    assert client.post(url, data={"score": "2", "comment": "Sprzedawca był niemiły"}).status_code == 200
+    worker.round(start + DAY + dt.timedelta(minutes=2))
+    boss = login(client, "boss", "9999")
+    assert till.get(f"/api/v1/journeys/customers/{customer_id}/export").status_code == 403
+    export = boss.get(f"/api/v1/journeys/customers/{customer_id}/export").get_json()
+    assert export["survey_answers"][0]["comment"] == "Sprzedawca był niemiły"
+    assert [m["status"] for m in export["messages"]] == ["sent", "sent"] and len(export["coupons"]) == 1
+
+    erased = till.post(f"/api/v1/customers/{customer_id}/erase", json={"approval": BOSS, "reason": "asked"})
+    assert erased.status_code == 200, erased.get_json()
+    worker.round(start + DAY + dt.timedelta(minutes=3))
+    export = boss.get(f"/api/v1/journeys/customers/{customer_id}/export").get_json()
+    assert export["survey_answers"][0]["comment"] == "" and export["survey_answers"][0]["score"] == 2
+    with app.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+        from sync.journeys.models import JourneyRun
+        kept = [str(r.context) for r in uow.session.scalars(select(JourneyRun))]
+        kept += [str(r.payload) for r in uow.session.scalars(select(JourneyOutbox))]
+    assert not any("niemiły" in k or "ola@example.pl" in k for k in kept)
