@@ -11,7 +11,8 @@ from pos.stock.problem_docs import problem_responses
 from pos.stores.auth import caller
 from sync.journeys import privacy, store
 from sync.journeys.carts import record_cart
-from sync.journeys.schemas import CartIn, CartOut, CustomerPath, JourneyPath
+from sync.journeys.schemas import (CartIn, CartOut, CustomerPath, JourneyExportOut, JourneyOut, JourneyPath,
+                                   JourneysOut)
 from sync.webshop.http import client_run
 from sync.webshop.schemas import RequiredIdempotencyKey
 
@@ -33,7 +34,7 @@ def _journey_json(journey) -> dict:
             "created_by": journey.created_by}
 
 
-@api.get("/journeys", responses=problem_responses(401, 403))
+@api.get("/journeys", responses={200: JourneysOut, **problem_responses(401, 403)})
 def list_journeys():
     """The journeys that run now (newest version of each that is on)."""
     def work(session, _):
@@ -42,7 +43,7 @@ def list_journeys():
     return run(work, read_only=True, auth=False)
 
 
-@api.put("/journeys/<key>", responses=problem_responses(400, 401, 403, 422))
+@api.put("/journeys/<key>", responses={201: JourneyOut, **problem_responses(400, 401, 403, 422)})
 def put_journey(path: JourneyPath):
     """A new version of a journey (the body is its definition); runs already going keep their version."""
     def work(session, _):
@@ -61,7 +62,8 @@ def put_journey(path: JourneyPath):
     return run(work, auth=False)
 
 
-@api.get("/journeys/customers/<uuid:customer_id>/export", responses=problem_responses(401, 403, 404))
+@api.get("/journeys/customers/<uuid:customer_id>/export",
+         responses={200: JourneyExportOut, **problem_responses(401, 403, 404)})
 def export_customer(path: CustomerPath):
     """GDPR access to what journeys keep of a person: consents, messages, coupons, survey answers, tasks."""
     def work(session, _):

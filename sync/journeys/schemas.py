@@ -49,3 +49,25 @@ class JourneyPath(BaseModel):
 
 class CustomerPath(BaseModel):
     customer_id: uuid.UUID
+
+
+class JourneyOut(BaseModel):
+    key: str
+    version: int
+    active: bool
+    definition: dict
+    created_at: str
+    created_by: str
+
+
+class JourneysOut(BaseModel):
+    items: list[JourneyOut]
+
+
+class JourneyExportOut(BaseModel):
+    customer_id: str
+    consents: list[dict]
+    messages: list[dict]
+    coupons: list[dict]
+    survey_answers: list[dict]
+    tasks: list[dict]
