@@ -9,10 +9,10 @@ from pos.http import BEARER, run
 from pos.problems import ApiProblem
 from pos.stock.problem_docs import problem_responses
 from pos.stores.auth import caller
-from sync.journeys import privacy, store
+from sync.journeys import privacy, store, tasks
 from sync.journeys.carts import record_cart
 from sync.journeys.schemas import (CartIn, CartOut, CustomerPath, JourneyExportOut, JourneyOut, JourneyPath,
-                                   JourneysOut)
+                                   JourneysOut, TaskOutcomeIn, TaskOut, TaskPath, TaskQuery, TasksOut)
 from sync.webshop.http import client_run
 from sync.webshop.schemas import RequiredIdempotencyKey
 
@@ -73,3 +73,22 @@ def export_customer(path: CustomerPath):
             raise ApiProblem(404, "not-found", f"customer_id: no customer {path.customer_id}", field="customer_id")
         return {"customer_id": str(customer.id), **privacy.export(session, customer.id)}
     return run(work, read_only=True, auth=False)
+
+
+@api.get("/journeys/tasks", responses={200: TasksOut, **problem_responses(401, 403, 422)})
+def list_tasks(query: TaskQuery):
+    """The work queue (staff): open tasks oldest first, each with the customer's recent timeline."""
+    def work(session, _):
+        caller(session, stores=False)
+        return {"items": tasks.work_queue(session, query.queue, query.status)}
+    return run(work, read_only=True, auth=False)
+
+
+@api.post("/journeys/tasks/<uuid:task_id>/outcome", responses={200: TaskOut, **problem_responses(401, 403, 404, 409, 422)})
+def close_task(path: TaskPath, body: TaskOutcomeIn):
+    """Close a task with an outcome code; it goes on the customer's timeline."""
+    def work(session, _):
+        who = caller(session, stores=False)
+        task = tasks.close(session, path.task_id, body.outcome, body.note, who.till.cashier.login)
+        return tasks.task_json(session, task)
+    return run(work, auth=False)

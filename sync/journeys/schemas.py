@@ -71,3 +71,32 @@ class JourneyExportOut(BaseModel):
     coupons: list[dict]
     survey_answers: list[dict]
     tasks: list[dict]
+
+
+class TaskQuery(BaseModel):
+    queue: str = Field(default="call_centre", pattern=r"^[a-z_]{1,32}$")
+    status: Literal["open", "done"] = "open"
+
+
+class TaskPath(BaseModel):
+    task_id: uuid.UUID
+
+
+class TaskOutcomeIn(Strict):
+    outcome: Literal["reached_happy", "reached_problem", "no_answer", "call_back", "wrong_number", "declined"]
+    note: str = Field(default="", max_length=1000)
+
+
+class TaskOut(BaseModel):
+    id: str
+    queue: str
+    customer_id: str
+    title: str
+    status: str
+    outcome: str
+    created_at: str
+    context: dict
+
+
+class TasksOut(BaseModel):
+    items: list[TaskOut]

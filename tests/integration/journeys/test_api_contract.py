@@ -44,5 +44,5 @@ def test_journeys_api_matches_its_document(served_node):
             check()
         except Exception as exc:  # every operation's failure, reported together
             failures.append(f"{operation.label}: {exc}")
-    assert tested == 4
+    assert tested == 6
     assert not failures, "\n\n".join(failures)

@@ -126,6 +126,17 @@ def test_courier_reports_become_texts_and_a_follow_up_task(app, client):
     assert task.context["event"]["details"]["status"] == "delivered"
     assert len(FakeSmsApi.sent) == 2
 
+    agent = login(client)  # the call centre works the queue with a staff login
+    [queued] = agent.get("/api/v1/journeys/tasks?queue=call_centre").get_json()["items"]
+    assert queued["id"] == str(task.id) and any(e["kind"] == "delivery" for e in queued["context"]["timeline"])
+    bad = agent.post(f"/api/v1/journeys/tasks/{task.id}/outcome", json={"outcome": "maybe"})
+    assert bad.status_code == 422
+    done = agent.post(f"/api/v1/journeys/tasks/{task.id}/outcome", json={"outcome": "reached_happy", "note": "ok"})
+    assert done.status_code == 200 and done.get_json()["status"] == "done"
+    assert agent.get("/api/v1/journeys/tasks").get_json()["items"] == []
+    timeline = agent.get(f"/api/v1/customers/{customer.id}").get_json()["timeline"]
+    assert [e["details"]["status"] for e in timeline if e["kind"] == "task"] == ["reached_happy"]
+
 
 def test_a_resend_after_a_crash_carries_the_same_idx_and_the_gateway_refuses_it(gateway):
     FakeSmsApi.sent = []
