@@ -30,6 +30,18 @@ def build(sender: str, to: str, subject: str, text: str, html: str, message_id: 
     return message
 
 
+class LogMailer:
+    """Without POS_SMTP_HOST (the demo): the message goes to the log and its outbox row, nowhere else."""
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def send(self, message: EmailMessage) -> str:
+        import logging
+        logging.getLogger("sync.journeys.mail").info("e-mail to %s: %s", message["To"], message["Subject"])
+        return "logged (no POS_SMTP_HOST)"
+
+
 class SmtpMailer:
     def __init__(self, settings, timeout: float = 30):
         self.settings, self.timeout = settings, timeout

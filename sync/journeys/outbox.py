@@ -17,7 +17,7 @@ from pos.customers.merges import resolve
 from pos.db import utcnow
 from sync.journeys import policy
 from sync.journeys.context import sms_phone, values_for
-from sync.journeys.mail import SendFailed, SmtpMailer, build
+from sync.journeys.mail import LogMailer, SendFailed, SmtpMailer, build
 from sync.journeys.messages import render
 from sync.journeys.models import JourneyOutbox, JourneyTask
 from sync.journeys.once import insert_once
@@ -33,7 +33,7 @@ class Senders:
 
     @classmethod
     def from_settings(cls, settings) -> "Senders":
-        return cls(SmtpMailer(settings), gateway(settings))
+        return cls(SmtpMailer(settings) if settings.smtp_host else LogMailer(settings), gateway(settings))
 
 
 def _claimable(now):

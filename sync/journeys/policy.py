@@ -5,7 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from phonenumbers import timezone as phone_zones
+from babel.core import get_global
 from sqlalchemy import func, or_, select
 
 from pos.customers.merges import merged_ids
@@ -13,14 +13,22 @@ from sync.journeys import consents
 from sync.journeys.models import JourneyOutbox
 
 
+PRIMARY_ZONES = {"UA": "Europe/Kyiv"}  # Babel also lists Simferopol for Ukraine
+
+
 def customer_zone(phone: str | None, default: str) -> str:
-    """The time zone of the customer's phone number when it names one, else the shop's."""
+    """The time zone of the country of the customer's phone number when it has one, else the shop's.
+
+    From CLDR's territory zones (Babel), not phonenumbers' own time-zone data, which its slim build lacks."""
     if phone:
         try:
-            zones = phone_zones.time_zones_for_number(phonenumbers.parse(phone))
+            region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
         except phonenumbers.NumberParseException:
-            zones = ()
-        if len(zones) == 1 and zones[0] != "Etc/Unknown":
+            region = None
+        zones = get_global("territory_zones").get(region or "", [])
+        if region in PRIMARY_ZONES:
+            return PRIMARY_ZONES[region]
+        if len(zones) == 1:
             return zones[0]
     return default
 
