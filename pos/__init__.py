@@ -121,6 +121,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     app.cli.add_command(stock_cli)
     from sync.webshop.composition import register_webshop
     register_webshop(app)
+    from sync.journeys.composition import register_journeys
+    register_journeys(app)  # journeys: cart events, survey and unsubscribe pages
 
     # Store devices: the receipt/fiscal queue after each committed sale, drawer, display, scanners.
     # POS_ALLOW_REAL_DEVICES=false (tests) lets only emulator:// URLs open.

@@ -108,6 +108,28 @@ class NodeSettings(BaseSettings):
     channel_feed_seconds: float = Field(0.1, gt=0, description="how often pushers look for a new stock feed")
     channel_push_idle_seconds: float = Field(2.0, gt=0, description="pushers' idle look-round")
 
+    # --- customer journeys (HQ): messages, consent, survey links
+    public_url: str = Field("http://127.0.0.1:5000", description="the node's address in survey and unsubscribe "
+                                                                 "links (set POS_SECRET_KEY the same for app and "
+                                                                 "worker)")
+    journey_quiet_hours: str = Field("21-8", pattern=r"^\d{1,2}-\d{1,2}$",
+                                     description="no marketing message between these hours, the customer's time")
+    journey_frequency_cap: str = Field("3/7", pattern=r"^\d+/\d+$",
+                                       description="at most N marketing messages per customer and channel in D days")
+    journey_lease_seconds: int = Field(120, ge=1, description="a claimed step is retried after this")
+    journey_max_attempts: int = Field(8, ge=1, description="sends of one message before it is given up")
+    smtp_host: str = Field("", description="mail server; empty = messages only logged (the demo)")
+    smtp_port: int = Field(25, ge=1, le=65535, description="mail server port")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field("none", description="none, starttls or ssl")
+    smtp_user: str = Field("", description="mail server login")
+    smtp_password: str = Field("", description="mail server password (from the environment only)")
+    mail_from: str = Field("shop@localhost", description="sender of the shop's e-mails")
+    sms_gateway: Literal["log", "smsapi"] = Field("log", description="log (the demo) or smsapi (SMSAPI.pl)")
+    smsapi_url: str = Field("https://api.smsapi.pl", description="SMSAPI's address")
+    smsapi_token: str = Field("", description="SMSAPI OAuth token (from the environment only)")
+    sms_from: str = Field("", description="SMS sender name registered at the gateway")
+    sms_max_parts: int = Field(3, ge=1, le=10, description="longer texts are refused before sending")
+
     # --- serving and logs (gunicorn and the worker)
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("POS_HOST", "HOST"),
                       description="address `make run` serves on (0.0.0.0 = every interface)")

@@ -39,6 +39,11 @@ def _replication():
             Job("pull_from_hq", pull_from_hq, seconds=10, roles=("store",))]
 
 
+def _run_journeys(app) -> str:
+    from sync.journeys.jobs import run_journeys
+    return run_journeys(app)
+
+
 def _stock_jobs() -> list[Job]:
     from sync.channels.push import one_publisher
     from sync.stock.jobs import expire_reservations, publish_availability
@@ -50,6 +55,7 @@ def _stock_jobs() -> list[Job]:
         Job("publish_availability", one_publisher(publish_availability), seconds=10, roles=online),
         Job("queue_feed_events", queue_feed_events, seconds=10, roles=online),
         Job("deliver_webhooks", deliver_webhooks, seconds=10, roles=online),
+        Job("run_journeys", _run_journeys, seconds=10, roles=online),
     ]
 
 

@@ -7,3 +7,5 @@ from sync.webhooks.models import FeedCursor, WebhookDelivery, WebhookSubscriptio
 from sync.channels.models import ChannelIncident, ChannelListing, ChannelState, MarketplaceOrder  # noqa: F401
 from sync.quarantine.models import CrossStoreReturn, QuarantinedChange, RefusedAtHq  # noqa: F401
 from sync.promises.models import PromiseConflict  # noqa: F401
+from sync.journeys.models import (Journey, JourneyConsent, JourneyCoupon, JourneyErasure, JourneyOutbox,  # noqa: F401
+                                  JourneyRun, JourneySeenEvent, JourneySurveyAnswer, JourneyTask)
