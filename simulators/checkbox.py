@@ -62,6 +62,7 @@ class _Fault:
     on: str | None
     status: int = 500
     seconds: float = 0.0
+    after: int = 0  # matching requests let through before this fault strikes (a fault mid-chain)
 
 
 class CheckboxEmulator:
@@ -127,23 +128,28 @@ class CheckboxEmulator:
     def tax_service_up(self) -> None:
         self.tax_online = True
 
-    def fail(self, on: str | None = None, status: int = 500, times: int = 1) -> None:
-        """``on``: an operation name such as ``receipts/sell`` (the path after /api/v1/); None: any."""
+    def fail(self, on: str | None = None, status: int = 500, times: int = 1, after: int = 0) -> None:
+        """``on``: an operation name such as ``receipts/sell`` (the path after /api/v1/); None: any.
+        ``after``: let that many matching requests through first."""
         with self._lock:
-            self._faults.extend(_Fault("fail", on, status=status) for _ in range(times))
+            self._faults.extend(_Fault("fail", on, status=status, after=after if i == 0 else 0)
+                                for i in range(times))
 
     def slow(self, seconds: float, on: str | None = None, times: int = 1) -> None:
         with self._lock:
             self._faults.extend(_Fault("slow", on, seconds=seconds) for _ in range(times))
 
-    def lose_answer(self, on: str | None = None, times: int = 1) -> None:
+    def lose_answer(self, on: str | None = None, times: int = 1, after: int = 0) -> None:
         with self._lock:
-            self._faults.extend(_Fault("lose", on) for _ in range(times))
+            self._faults.extend(_Fault("lose", on, after=after if i == 0 else 0) for i in range(times))
 
     def _take_fault(self, operation: str) -> _Fault | None:
         with self._lock:
             for fault in self._faults:
                 if fault.on is None or fault.on == operation:
+                    if fault.after:
+                        fault.after -= 1
+                        return None
                     self._faults.remove(fault)
                     return fault
         return None
