@@ -34,6 +34,7 @@ run: $(BIN)/.installed translations demo
 
 test: $(BIN)/.installed translations
 	scripts/ensure-chromium
+	$(BIN)/pip install --quiet -r requirements-usb.txt
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(BIN)/.installed
