@@ -64,6 +64,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # Only emulator:// device URLs are allowed when false (tests, CI): nothing can reach a real device.
         "POS_ALLOW_REAL_DEVICES": env.get("POS_ALLOW_REAL_DEVICES", "1") not in ("0", "false", "no"),
         "POS_DEVICE_DIR": env.get("POS_DEVICE_DIR", str(Path(instance_path) / "devices")),
+        # How often the web process's device timer looks after each till's PRRO (back online, offline codes).
+        "POS_FISCAL_UPKEEP_SECONDS": _int(env, "POS_FISCAL_UPKEEP_SECONDS", 30),
         # Stock for online channels: a store silent for longer is stale and contributes this share of its
         # spare stock (0 = nothing) until it syncs again.
         "POS_STALE_STORE_SECONDS": _int(env, "POS_STALE_STORE_SECONDS", 900),
