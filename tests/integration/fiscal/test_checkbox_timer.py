@@ -32,7 +32,7 @@ def ua_app(database_url, tmp_path, pin_hashes, emulator, monkeypatch):
     app = make_test_app(database_url, tmp_path, POS_COUNTRY="UA", POS_ALLOW_REAL_DEVICES=True,
                         POS_FISCAL_UPKEEP_SECONDS=0.2)
     seed_store(app, pin_hashes)
-    fiscal = emulator.url.replace("http://", "checkbox+http://") + f"?timeout=0.5&settle=2&retry=0&codes={CODES}"
+    fiscal = emulator.url.replace("http://", "checkbox+http://") + f"?timeout=2&settle=4&retry=0&codes={CODES}"
     configure_terminal(app, printer_url=f"emulator://printer?dir={tmp_path / 'printer'}", fiscal_url=fiscal,
                        language="uk")
     yield app
