@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -80,8 +81,8 @@ def test_without_pyusb_flask_devices_says_how_to_install_the_extra(real_app, dat
     script = "import sys; sys.modules['usb'] = None; from flask.cli import main; main()"
     result = subprocess.run([sys.executable, "-c", script, "devices", "set", "T1", "printer", PRINTER], env=env,
                             capture_output=True, text=True, timeout=120,
-                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))
+                            cwd=str(Path(__file__).resolve().parents[3]))
     assert result.returncode != 0, result.stdout
-    assert "04b8:0202" in result.stderr and "requirements-usb.txt" in result.stderr
+    assert "04b8:0202" in result.stderr and "requirements-usb.txt" in result.stderr, result.stderr
     assert "Nothing was changed" in result.stderr
     assert terminal_row(real_app).printer_url == ""

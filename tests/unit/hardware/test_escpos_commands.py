@@ -58,6 +58,7 @@ def test_usb_without_pyusb_reports_a_missing_driver():
     """pyusb is an optional extra: run where `import usb` fails, as on a till that never installed it."""
     import subprocess
     import sys
+    from pathlib import Path
 
     script = ("import sys; sys.modules['usb'] = None\n"
               "from hardware.device import DeviceError\n"
@@ -66,6 +67,6 @@ def test_usb_without_pyusb_reports_a_missing_driver():
               "try:\n    printer.open()\nexcept DeviceError as error:\n"
               "    print(error.code, printer.status()['state'], error.message, error.action)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                            cwd=str(__import__("pathlib").Path(__file__).resolve().parents[3]))
+                            cwd=str(Path(__file__).resolve().parents[3]))
     assert result.stdout.startswith("driver_missing error "), result.stderr
     assert "04b8:0202" in result.stdout and "requirements-usb.txt" in result.stdout
