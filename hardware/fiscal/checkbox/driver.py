@@ -202,10 +202,16 @@ class CheckboxPrinter(FiscalPrinter):
         with self._lock:
             try:
                 self._require_open()
+                back_online = self.book.offline
                 if self._has_chain():
                     self._sync(force=True)
-                if not self.book.offline and self.book.codes_left < self.codes_wanted:
+                if self.book.offline:
+                    return self.offline_allowance()  # the tax service is still away: the next turn tries again
+                topping_up = self.book.codes_left < self.codes_wanted
+                if topping_up:
                     self._top_up_codes()
+                if back_online or topping_up:
+                    # the month's hours are the register's: Checkbox may count other devices' sessions too
                     self._learn_offline_time()
             except DeviceError as error:
                 log.info("Checkbox upkeep of %s waits for its next turn: %s", self.url, error.message)
