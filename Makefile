@@ -35,7 +35,7 @@ $(VENV)/.installed-run: pyproject.toml requirements.lock | $(BIN)/python
 
 # The tests' tools, emulators and fakes on top of what `make run` installs.
 $(VENV)/.installed-test: pyproject.toml requirements.lock | $(BIN)/python
-	$(INSTALL) $(call extras,test$(comma)dispatch$(comma)simulators$(comma)$(RUN_EXTRAS))
+	$(INSTALL) $(call extras,test$(comma)dispatch$(comma)simulators$(comma)usb$(comma)$(RUN_EXTRAS))
 	touch $@ $(VENV)/.installed-run
 
 translations: $(VENV)/.installed-run
@@ -46,13 +46,16 @@ migrate: $(VENV)/.installed-run
 
 demo: migrate
 	$(BIN)/flask demo load
+	mkdir -p instance
+	set -a && . scripts/ua-demo.env && $(BIN)/alembic upgrade head && $(BIN)/flask demo load
 
 # Serve the node with emulated devices (POS_HOST/HOST and POS_PORT/PORT, default 127.0.0.1:5000) and the
 # background worker beside it; Ctrl+C stops both, and only them.
 run: $(VENV)/.installed-run translations demo
 	@$(BIN)/python -c "from pos.config import read_settings as r; s = r(); \
 	print(f'Cashier page: http://{s.host}:{s.port}/  (demo credentials: demo/1234, manager boss/9999)')"
-	@BIN=$(BIN) scripts/run-node
+	@echo "Ukrainian store (Checkbox PRRO emulated): http://127.0.0.1:5001/  (the same credentials)"
+	@BIN=$(BIN) scripts/run-node scripts/ua-demo.env
 
 test: $(VENV)/.installed-test translations
 	scripts/ensure-chromium

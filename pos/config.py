@@ -71,6 +71,8 @@ class NodeSettings(BaseSettings):
                                                           "(empty = yes, except under tests)")
     fiscal_reconnect_max: float = Field(30.0, gt=0, description="longest wait (s) between fiscal printer "
                                                                 "reconnects")
+    # The web process's device timer: a PRRO back online, its offline receipts sent, its offline codes topped up.
+    fiscal_upkeep_seconds: int = Field(30, ge=1, description="how often each till's PRRO is looked after")
 
     # --- stock for online channels, webhooks
     # A store silent for longer is stale and contributes this share of its spare stock until it syncs again.

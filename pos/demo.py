@@ -25,12 +25,14 @@ def load_demo(session, config: dict, product_count: int = 5000) -> bool:
     if session.scalar(select(Cashier.id).where(Cashier.login == "demo")) is not None:
         return False
     location = ensure_store(session, config)
-    # T1 prints to the virtual printer and fiscalises on the POSNET emulator; their state (job files with
-    # PNGs, the fiscal memory) lives under POS_DEVICE_DIR so a restart keeps the day's receipts.
+    # T1 prints to the virtual printer and fiscalises on the POSNET emulator (a Ukrainian store: on the
+    # Checkbox emulator, the PRRO in software); their state (job files with PNGs, the fiscal memory, the
+    # PRRO's offline book) lives under POS_DEVICE_DIR so a restart keeps the day's receipts.
     devices = Path(config["POS_DEVICE_DIR"]) / "T1"
+    fiscal = "checkbox" if location.country == "UA" else "posnet"
     ensure_terminal(session, location, "T1",
                     printer_url=f"emulator://printer?dir={devices / 'printer-jobs'}&png=1",
-                    fiscal_url=f"emulator://posnet?memory={devices / 'fiscal-memory.json'}",
+                    fiscal_url=f"emulator://{fiscal}?memory={devices / 'fiscal-memory.json'}",
                     display_url="emulator://display", scanner_url="", scale_url="emulator://scale?grams=1250")
     ensure_terminal(session, location, "T2", printer_url="emulator://printer")
     for login, name, role, pin in DEMO_CASHIERS:

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -62,13 +64,16 @@ class _Fault:
     on: str | None
     status: int = 500
     seconds: float = 0.0
+    after: int = 0  # matching requests let through before this fault strikes (a fault mid-chain)
 
 
 class CheckboxEmulator:
     def __init__(self, *, spec_path=None, license_key: str = "test-licence-key", cashier_login: str = "cashier",
                  cashier_password: str = "secret", pin_code: str = "1111", fiscal_number: str = "4000123456",
-                 clock=None, codes_reserved: int = 0):
-        self.openapi = checkbox_spec.openapi(str(spec_path) if spec_path else None)
+                 clock=None, codes_reserved: int = 0, validate: bool = True, memory=None):
+        # validate=False only for the demo on a machine without the published document (tests always validate)
+        self.openapi = checkbox_spec.openapi(str(spec_path) if spec_path else None) if validate else None
+        self.memory = Path(memory) if memory else None
         self.license_key = license_key
         self.credentials = {cashier_login: cashier_password}
         self.pin_code = pin_code
@@ -96,6 +101,27 @@ class CheckboxEmulator:
         self._server = None
         if codes_reserved:
             self._reserve(codes_reserved)
+        if self.memory is not None and self.memory.exists():
+            self._restore(json.loads(self.memory.read_text("utf-8")))
+
+    # memory (the demo keeps its register, shifts and receipts across restarts, as the cloud does) -------
+    _KEPT = ("register", "cashier", "shifts", "receipts", "tax_service", "offline_sessions", "offline_codes",
+             "_next_code", "_fiscal_serial")
+
+    def _restore(self, kept: dict) -> None:
+        for name in self._KEPT:
+            if name in kept:
+                setattr(self, name, kept[name])
+
+    def _remember(self) -> None:
+        if self.memory is None:
+            return
+        with self._lock:
+            self.memory.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.memory.with_suffix(".tmp")
+            tmp.write_text(json.dumps({name: getattr(self, name) for name in self._KEPT}, ensure_ascii=False),
+                           "utf-8")
+            os.replace(tmp, self.memory)
 
     # serving ------------------------------------------------------------------------------------------
     def start(self) -> str:
@@ -127,23 +153,28 @@ class CheckboxEmulator:
     def tax_service_up(self) -> None:
         self.tax_online = True
 
-    def fail(self, on: str | None = None, status: int = 500, times: int = 1) -> None:
-        """``on``: an operation name such as ``receipts/sell`` (the path after /api/v1/); None: any."""
+    def fail(self, on: str | None = None, status: int = 500, times: int = 1, after: int = 0) -> None:
+        """``on``: an operation name such as ``receipts/sell`` (the path after /api/v1/); None: any.
+        ``after``: let that many matching requests through first."""
         with self._lock:
-            self._faults.extend(_Fault("fail", on, status=status) for _ in range(times))
+            self._faults.extend(_Fault("fail", on, status=status, after=after if i == 0 else 0)
+                                for i in range(times))
 
     def slow(self, seconds: float, on: str | None = None, times: int = 1) -> None:
         with self._lock:
             self._faults.extend(_Fault("slow", on, seconds=seconds) for _ in range(times))
 
-    def lose_answer(self, on: str | None = None, times: int = 1) -> None:
+    def lose_answer(self, on: str | None = None, times: int = 1, after: int = 0) -> None:
         with self._lock:
-            self._faults.extend(_Fault("lose", on) for _ in range(times))
+            self._faults.extend(_Fault("lose", on, after=after if i == 0 else 0) for i in range(times))
 
     def _take_fault(self, operation: str) -> _Fault | None:
         with self._lock:
             for fault in self._faults:
                 if fault.on is None or fault.on == operation:
+                    if fault.after:
+                        fault.after -= 1
+                        return None
                     self._faults.remove(fault)
                     return fault
         return None
@@ -178,7 +209,7 @@ class CheckboxEmulator:
         if request.headers.get("X-Device-ID"):
             self.device_ids.add(request.headers["X-Device-ID"])
         openapi_request = WerkzeugOpenAPIRequest(request)
-        errors = [str(e) for e in self.openapi.iter_request_errors(openapi_request)]
+        errors = [str(e) for e in self.openapi.iter_request_errors(openapi_request)] if self.openapi else []
         if errors:
             self.rejected.extend(f"{request.method} {request.path}: {e}" for e in errors)
             return _json(422, {"message": "Validation error", "detail": [
@@ -187,7 +218,9 @@ class CheckboxEmulator:
         if fault is not None and fault.kind == "fail":
             return _json(fault.status, {"message": f"Emulated failure {fault.status}"})
         response = self._route(request, operation)
-        if response.status_code in (200, 201, 202, 422):
+        if request.method != "GET" or operation == "cash-registers/ask-offline-codes":
+            self._remember()
+        if self.openapi is not None and response.status_code in (200, 201, 202, 422):
             problems = [str(e) for e in self.openapi.iter_response_errors(openapi_request,
                                                                           WerkzeugOpenAPIResponse(response))]
             self.response_errors.extend(f"{request.method} {request.path}: {p}" for p in problems)

@@ -8,6 +8,8 @@
 * ``emulator://posnet?memory=/path/fm.json[&transport=tcp]`` and
   ``emulator://noviapi?memory=/path/fm.json`` → an emulator started in this
   process, owned by the returned printer (stopped by ``close()``)
+* ``emulator://checkbox?memory=/path/checkbox.json&state=/path/book.json`` → the Checkbox emulator served on
+  127.0.0.1 by this process (the demo's Ukrainian till), driven by the real Checkbox driver
 
 Query options understood by the drivers: ``timeout`` (seconds per command),
 ``settle`` (seconds to wait for a busy device when deciding done/not done),
@@ -50,6 +52,8 @@ def _open_emulator(address, journal, **options) -> FiscalPrinter:
     if not memory:
         raise DeviceError("bad_url", f"{address.raw} needs ?memory=/path/to/fiscal-memory.json",
                           "Add where the emulator keeps its fiscal memory.")
+    if address.target == "checkbox":
+        return _open_checkbox_emulator(address, journal, memory, **options)
     passthrough = {k: v for k, v in address.options.items() if k in ("timeout", "settle", "encoding")}
     if address.target == "posnet":
         from .posnet.emulator import start_posnet_emulator
@@ -60,11 +64,45 @@ def _open_emulator(address, journal, **options) -> FiscalPrinter:
         from .novitus.emulator import start_noviapi_emulator
         url, emulator = start_noviapi_emulator(memory)
     else:
-        raise DeviceError("bad_url", f"No emulator named {address.target!r}", "Use emulator://posnet or emulator://noviapi.")
+        raise DeviceError("bad_url", f"No emulator named {address.target!r}",
+                          "Use emulator://posnet, emulator://noviapi or emulator://checkbox.")
     if passthrough:
         url += ("&" if "?" in url else "?") + urlencode(passthrough)
     try:
         printer = open_fiscal_printer(url, journal, **options)
+    except BaseException:
+        emulator.stop()
+        raise
+    printer.emulator = emulator
+    original_close = printer._close
+
+    def close_with_emulator():
+        try:
+            original_close()
+        finally:
+            emulator.stop()
+    printer._close = close_with_emulator
+    return printer
+
+
+def _open_checkbox_emulator(address, journal, memory, **options) -> FiscalPrinter:
+    """The demo's PRRO: the Checkbox emulator on 127.0.0.1, its licence key and cashier PIN made up for this
+    process (never configured, never shown: the driver masks them), reached by the real driver over HTTP."""
+    import secrets
+
+    from simulators.checkbox import CheckboxEmulator
+    from simulators.checkbox_spec import default_spec_path
+
+    spec = default_spec_path()
+    licence, pin = secrets.token_hex(16), str(secrets.randbelow(9000) + 1000)
+    emulator = CheckboxEmulator(spec_path=spec if spec.exists() else None, validate=spec.exists(),
+                                license_key=licence, pin_code=pin, memory=memory)
+    base = emulator.start().replace("http://", "checkbox+http://")
+    query = {"license": licence, "pin": pin,
+             **{k: v for k, v in address.options.items()
+                if k in ("state", "timeout", "settle", "retry", "codes", "warn", "device")}}
+    try:
+        printer = open_fiscal_printer(f"{base}?{urlencode(query)}", journal, **options)
     except BaseException:
         emulator.stop()
         raise

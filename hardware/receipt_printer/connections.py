@@ -1,6 +1,8 @@
 """python-escpos printer objects for each kind of device URL."""
 from __future__ import annotations
 
+import re
+
 from escpos import printer as escpos_printer
 
 from ..device import DeviceError, DeviceURL
@@ -12,17 +14,14 @@ def make_connection(address: DeviceURL, profile: str, columns: int | None = None
     ``file:///dev/usb/lp0``, ``emulator://printer`` (``dir=`` keeps .bin files), ``dummy://``."""
     options = address.options
     if address.scheme == "usb":
+        vendor, product = usb_ids(address)
+        extra = usb_endpoints(address)
         if not escpos_printer.Usb.is_usable():
-            raise DeviceError("driver_missing", "USB printing needs the pyusb package on this till.",
-                              "Install pyusb and libusb, or connect the printer by serial or network.")
-        vendor, _, product = address.target.partition(":")
-        extra = {}
-        if "in_ep" in options:
-            extra["in_ep"] = int(options["in_ep"], 0)
-        if "out_ep" in options:
-            extra["out_ep"] = int(options["out_ep"], 0)
-        return escpos_printer.Usb(int(vendor, 16), int(product, 16),
-                                  timeout=int(options.get("timeout", 0)), profile=profile, **extra)
+            raise DeviceError("driver_missing", f"USB printer {usb_name(address)}: USB printing needs the optional "
+                              "pyusb package, which is not installed on this till.",
+                              "Install the node's usb extra (`make run RUN_EXTRAS=store,usb`) and libusb "
+                              "(`apt install libusb-1.0-0`), or connect the printer by serial or network.")
+        return escpos_printer.Usb(vendor, product, timeout=int(options.get("timeout", 0)), profile=profile, **extra)
     if address.scheme == "serial":
         return escpos_printer.Serial(
             devfile=address.target, baudrate=int(options.get("baudrate", 9600)),
@@ -42,3 +41,33 @@ def make_connection(address: DeviceURL, profile: str, columns: int | None = None
         return escpos_printer.Dummy(profile=profile)
     raise DeviceError("config", f"No receipt printer driver for {address.raw!r}.",
                       "Use usb://, socket://host:9100, file://, a serial port path or emulator://printer.")
+
+
+_USB_ID = re.compile(r"[0-9a-fA-F]{4}")
+
+
+def usb_ids(address: DeviceURL) -> tuple[int, int]:
+    """``usb://VVVV:PPPP`` as (vendor, product); anything else is a configuration error naming it."""
+    vendor, colon, product = address.target.partition(":")
+    if not (colon and _USB_ID.fullmatch(vendor) and _USB_ID.fullmatch(product)):
+        raise DeviceError("bad_configuration", f"{address.raw}: '{address.target}' is not a USB vendor:product id "
+                          "(four hexadecimal digits each, e.g. usb://04b8:0202).",
+                          "Read the printer's ids with `lsusb` (ID VVVV:PPPP) and write usb://VVVV:PPPP.")
+    return int(vendor, 16), int(product, 16)
+
+
+def usb_endpoints(address: DeviceURL) -> dict:
+    extra = {}
+    for name in ("in_ep", "out_ep"):
+        if name in address.options:
+            try:
+                extra[name] = int(address.options[name], 0)
+            except ValueError:
+                raise DeviceError("bad_configuration", f"{address.raw}: {name}={address.options[name]!r} is not "
+                                  "an endpoint number (e.g. 0x81).", f"Write {name} as a number such as 0x81, or "
+                                  "leave it out.") from None
+    return extra
+
+
+def usb_name(address: DeviceURL) -> str:
+    return address.target.lower()

@@ -7,6 +7,12 @@ from escpos import exceptions as escpos_errors
 
 from ..device import DeviceError
 
+try:  # pyusb is an optional extra (pyproject.toml's usb extra)
+    from usb.core import NoBackendError
+except ImportError:
+    class NoBackendError(Exception):  # never raised without pyusb
+        pass
+
 try:  # pyserial is a dependency, but keep the mapping usable without it
     from serial import SerialException, SerialTimeoutException
 except ImportError:  # pragma: no cover
@@ -22,6 +28,9 @@ def printer_error(exc: BaseException, url: str, *, sending: bool) -> DeviceError
     """``sending``: the job may have been partly printed when the fault came."""
     if isinstance(exc, DeviceError):
         return exc
+    found = usb_open_error(exc, url) if url.startswith("usb://") and not sending else None
+    if found is not None:
+        return found
     if isinstance(exc, (escpos_errors.DeviceNotFoundError, escpos_errors.USBNotFoundError)):
         return DeviceError("offline", f"Receipt printer not found at {url}.",
                            "Check the printer is switched on and its cable is plugged in, then press Retry.")
@@ -38,3 +47,22 @@ def printer_error(exc: BaseException, url: str, *, sending: bool) -> DeviceError
         return DeviceError("printer_error", f"The receipt printer refused the job: {exc}",
                            "Press Retry; if it fails again, print from another till and call support.")
     raise exc
+
+
+def usb_open_error(exc: BaseException, url: str) -> DeviceError | None:
+    """Why a USB printer could not be opened, naming its vendor:product id (None: not a USB cause)."""
+    ids = url[len("usb://"):].split("?", 1)[0].lower()
+    if isinstance(exc, NoBackendError):
+        return DeviceError("libusb_missing", f"USB printer {ids}: pyusb is installed but the libusb library is not "
+                           "on this till.", "Install libusb (Debian/Ubuntu: `apt install libusb-1.0-0`), then press "
+                           "Retry; or connect the printer by serial or network.")
+    if isinstance(exc, (escpos_errors.DeviceNotFoundError, escpos_errors.USBNotFoundError)):
+        text = str(exc).lower()
+        if "access denied" in text or "permission" in text:
+            return DeviceError("usb_permission_denied", f"USB printer {ids}: the till may not use it (access denied).",
+                               "Give the till's user access with a udev rule (see the README), re-plug the printer, "
+                               "then press Retry.")
+        return DeviceError("usb_device_not_found", f"USB printer {ids} is not connected to this till.",
+                           f"Switch the printer on and plug its cable in; `lsusb` must list ID {ids} (if it lists "
+                           "another id, set that one), then press Retry.")
+    return None

@@ -347,9 +347,15 @@ def set_device(path: DevicePath, body: DeviceIn):
     """Set one of a till's devices (fiscal, printer, display, scanner, scale) by URL: a manager's approval,
     audited; the device is opened first (a fiscal printer's VAT table and clock checked) and the URL kept only
     when that works.  The till reopens its devices on its next request: no restart."""
-    from pos.devices.configuration import check_by_connecting, field_for, set_device as keep, terminal_of
+    from pos.devices.configuration import check_by_connecting, field_for, set_device as keep, terminal_of, validate_url
 
     field_for(path.name)
+    if body.url:
+        try:
+            validate_url(path.name, body.url)
+        except DeviceError as error:
+            raise ApiProblem(422, "device-unusable", f"url: {error.message}", field="url", title=error.action,
+                             device_fault=error.as_dict()) from None
 
     def work(session, till, commit: bool):
         terminal = terminal_of(session, till.location.code, path.code)

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from hardware.device import DeviceError
-from pos.devices.configuration import FIELDS, check_by_connecting, set_device, terminal_of
+from pos.devices.configuration import FIELDS, check_by_connecting, set_device, terminal_of, validate_url
 from pos.http import database, settings
 from pos.problems import ApiProblem
 from pos.stores.models import Location, Terminal
@@ -47,6 +47,11 @@ def set_command(terminal: str, name: str, url: str, no_check: bool):
             row = terminal_of(uow.session, store, terminal)
         except ApiProblem as problem:
             raise click.ClickException(problem.detail) from None
+        if url:
+            try:
+                validate_url(name, url)
+            except DeviceError as error:
+                raise click.ClickException(f"{error.message} {error.action} Nothing was changed.") from None
         if url and not no_check:
             try:
                 check_by_connecting(row, name, url, country=settings().country.code,

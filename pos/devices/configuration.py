@@ -35,10 +35,7 @@ def check_by_connecting(terminal, name: str, url: str, *, country: str, expected
     then close it; a DeviceError says why it cannot be used.  ``release`` closes the till's current device
     first, so a port is not held twice while it is tried."""
     field = field_for(name)
-    try:
-        parse_device_url(url)
-    except ValueError as exc:
-        raise DeviceError("bad_url", f"{url} is not a device URL: {exc}", "Write it as the README shows.") from exc
+    validate_url(name, url)
     trial_row = _Row(terminal, **{field: url})
     urls = resolve_urls(trial_row, country, device_dir)
     trial = Station(terminal.code, terminal.id, urls, language=terminal.language or "en",
@@ -51,6 +48,19 @@ def check_by_connecting(terminal, name: str, url: str, *, country: str, expected
             raise trial.fiscal_block
     finally:
         trial.close()
+
+
+def validate_url(name: str, url: str) -> None:
+    """What can be told from the address alone (kept even unchecked): a DeviceError naming what is wrong."""
+    try:
+        address = parse_device_url(url)
+    except ValueError as exc:
+        raise DeviceError("bad_url", f"{url} is not a device URL: {exc}", "Write it as the README shows.") from exc
+    if name == "printer" and address.scheme == "usb":
+        from hardware.receipt_printer.connections import usb_endpoints, usb_ids
+
+        usb_ids(address)
+        usb_endpoints(address)
 
 
 def set_device(session, terminal: Terminal, name: str, url: str) -> dict:

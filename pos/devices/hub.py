@@ -26,8 +26,10 @@ class DeviceHub:
         self.stations: dict[str, Station] = {}
         self.scan_handler = None  # set by the scanner wiring: handler(hub, terminal_code, code)
         self.reconnect_max = float(config.get("POS_FISCAL_RECONNECT_MAX", 30.0))
+        self.upkeep_seconds = float(config.get("POS_FISCAL_UPKEEP_SECONDS", 30.0))
         self._lock = threading.Lock()
         self._started = False
+        self._timer = None
 
     # tills ------------------------------------------------------------------------------
     def station(self, terminal) -> Station:
@@ -70,6 +72,7 @@ class DeviceHub:
             if self._started:
                 return
             self._started = True
+        self._start_timer()
         if background:
             threading.Thread(target=self.start_up, name="devices start-up", daemon=True).start()
         else:
@@ -101,7 +104,32 @@ class DeviceHub:
             if waiting:
                 log.warning("%s: %d sale(s) still wait for the fiscal printer", terminal.code, len(waiting))
 
+    def _start_timer(self) -> None:
+        """The web process's own timer for device upkeep (it owns the devices; the worker process never
+        opens one): a PRRO goes back online and keeps its offline codes by itself."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        timer = BackgroundScheduler(timezone="UTC", daemon=True)
+        timer.add_job(self.fiscal_upkeep, "interval", seconds=self.upkeep_seconds, id="fiscal_upkeep",
+                      max_instances=1, coalesce=True)
+        timer.start()
+        self._timer = timer
+
+    def fiscal_upkeep(self) -> None:
+        from pos.devices.prro import keep_up
+
+        for station in list(self.stations.values()):
+            try:
+                keep_up(station)
+            except Exception:  # one till's failure must not stop the others' upkeep (next turn tries again)
+                log.exception("fiscal upkeep of %s failed", station.code)
+
     def close(self) -> None:
+        """Close every till's devices and stop the timer: the hub is as before its start (a restart)."""
+        with self._lock:
+            timer, self._timer, self._started = self._timer, None, False
+        if timer is not None:
+            timer.shutdown(wait=True)
         with self._lock:
             stations, self.stations = list(self.stations.values()), {}
         for station in stations:

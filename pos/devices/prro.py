@@ -47,6 +47,32 @@ def check_before_sale(station: Station) -> dict | None:
     return allowance
 
 
+def is_prro(url: str) -> bool:
+    """A fiscal address of a PRRO (Checkbox, or the demo's Checkbox emulator), known without opening it."""
+    return url.startswith("checkbox+") or url.startswith("emulator://checkbox")
+
+
+def keep_up(station: Station) -> dict | None:
+    """The timer's turn for one till on a PRRO (opened here if it is not yet): back online by itself with the
+    offline receipts sent once, the offline codes topped up.  None for other fiscal devices."""
+    if not is_prro(station.urls.get("fiscal", "")):
+        return None
+    try:
+        device = station.device("fiscal")
+    except DeviceError:
+        return None  # recorded for the status bar; tried again after a pause
+    if device is None or not hasattr(device, "upkeep"):
+        return None
+    allowance = device.upkeep()
+    if allowance["state"] == "online" and (station.faults.get("fiscal") or {}).get("code") in BACK_ONLINE_CLEARS:
+        station.clear("fiscal")
+    return allowance
+
+
+BACK_ONLINE_CLEARS = ("checkbox_unreachable", "tax_service_unreachable", "offline_limit_reached",
+                      "offline_codes_exhausted")
+
+
 # returns: a PRRO fiscalises each return as a RETURN receipt of its own -----------------------------------
 
 def records_returns(station: Station) -> bool:
@@ -54,7 +80,7 @@ def records_returns(station: Station) -> bool:
     try:
         device = station.device("fiscal")
     except DeviceError:
-        return bool(station.urls.get("fiscal", "").startswith("checkbox+"))  # it does, once it can be opened
+        return is_prro(station.urls.get("fiscal", ""))  # it does, once it can be opened
     return bool(getattr(device, "records_returns", False))
 
 

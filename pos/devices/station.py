@@ -44,7 +44,7 @@ def resolve_urls(terminal, country: str, device_dir: str) -> dict[str, str]:
             "fiscal": terminal.fiscal_url if terminal.fiscal_url and country != "CZ" else "nonfiscal://"}
     urls["printer"] = _with_default(urls["printer"], "printer", "dir", folder / "printer-jobs")
     urls["fiscal"] = _with_default(urls["fiscal"], None, "memory", folder / "fiscal-memory.json")
-    if urls["fiscal"].startswith("checkbox+") and "state=" not in urls["fiscal"]:
+    if urls["fiscal"].startswith(("checkbox+", "emulator://checkbox")) and "state=" not in urls["fiscal"]:
         # the PRRO's offline book (codes, offline hours) lives beside the till's other device state
         state = urlencode({"state": str(folder / "checkbox-offline.json")})
         urls["fiscal"] += ("&" if "?" in urls["fiscal"] else "?") + state

@@ -77,6 +77,18 @@ class CheckboxClient:
                                json={"login": self.secrets["login"], "password": self.secrets["password"]})
         self.token = answer["access_token"]
 
+    def answers(self) -> bool:
+        """Whether Checkbox answers now: one read on a connection of its own, so a timer may ask while a sale
+        holds the till's session, and an unreachable Checkbox costs the connect timeout, not a sale's wait."""
+        headers = {"X-Client-Name": CLIENT_NAME, "X-Client-Version": CLIENT_VERSION, "X-Device-ID": self.device_id,
+                   "X-License-Key": self.secrets["license"]}
+        try:
+            response = requests.get(f"{self.base_url}/api/v1/cash-registers/info", headers=headers,
+                                    timeout=(min(self.timeout, CONNECT_TIMEOUT), self.timeout))
+        except requests.RequestException:
+            return False
+        return response.status_code < 500
+
     def wait(self, path: str, final: tuple[str, ...], *, ambiguous: bool) -> dict:
         deadline = time.monotonic() + self.settle_timeout
         while True:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -45,6 +46,8 @@ from hardware.device import DeviceError
 from ..base import DailyReport, FiscalPrinter, FiscalReceipt, FiscalResult, LastCompleted
 from .client import CheckboxClient, Unreachable, redact, secrets_of
 from .offline import OfflineBook, utc_now
+
+log = logging.getLogger("hardware.fiscal.checkbox")
 
 TAX_CHECK_URL = "https://cabinet.tax.gov.ua/cashregs/check"
 # Checkbox names its tax groups with Cyrillic letters; the store's VAT letters are their Latin twins
@@ -186,6 +189,38 @@ class CheckboxPrinter(FiscalPrinter):
                 pass
             return self.offline_allowance()
 
+    def probe(self) -> bool:
+        return self.api.answers()
+
+    def upkeep(self) -> dict:
+        """The till's timer: when Checkbox (and the tax service) answer again, send the offline chain and go
+        online — each receipt once, Checkbox asked first — with nobody pressing anything; while online, keep
+        the stock of reserved offline codes full, so the next outage finds codes ahead of time.  Checkbox being
+        away or refusing is only noted (the next turn tries again); the offline allowance after the turn."""
+        if (self._has_chain() or self.book.codes_left < self.codes_wanted) and not self.probe():
+            return self.offline_allowance()  # still away: asked without the lock, so no sale waits on it
+        with self._lock:
+            try:
+                self._require_open()
+                back_online = self.book.offline
+                if self._has_chain():
+                    self._sync(force=True)
+                if self.book.offline:
+                    return self.offline_allowance()  # the tax service is still away: the next turn tries again
+                topping_up = self.book.codes_left < self.codes_wanted
+                if topping_up:
+                    self._top_up_codes()
+                if back_online or topping_up:
+                    # the month's hours are the register's: Checkbox may count other devices' sessions too
+                    self._learn_offline_time()
+            except DeviceError as error:
+                log.info("Checkbox upkeep of %s waits for its next turn: %s", self.url, error.message)
+            return self.offline_allowance()
+
+    def _has_chain(self) -> bool:
+        return bool(self.book.offline or self.book.waiting() or self.book.unreported_sessions()
+                    or self.book.unreported_shifts())
+
     # exactly-once hooks --------------------------------------------------------------------------------------
     def _checkpoint(self, receipt: FiscalReceipt) -> dict:
         if receipt.currency != "UAH":
@@ -321,8 +356,7 @@ class CheckboxPrinter(FiscalPrinter):
     # offline chain -------------------------------------------------------------------------------------------
     def _sync(self, *, force: bool = False) -> None:
         """Send the offline chain in order; go online when it is all there and the tax service answers."""
-        if not (self.book.offline or self.book.waiting() or self.book.unreported_sessions()
-                or self.book.unreported_shifts()):
+        if not self._has_chain():
             return
         if not force and time.monotonic() < self._next_try:
             return  # Checkbox was away a moment ago: the sale must not wait for its timeout again

@@ -235,3 +235,24 @@ def test_with_the_tax_service_away_after_a_z_report_the_shift_and_sales_go_offli
     kinds = [item["kind"] for item in emulator.tax_service]
     assert kinds[-4:] == ["go_offline", "shift_open", "receipt", "go_online"]
     assert emulator.fiscal_receipts()[-1]["fiscal_code"] == offline.device_receipt_number
+
+
+def test_the_timer_keeps_the_limits_while_checkbox_is_away_and_counts_the_registers_hours_when_back(till, emulator,
+                                                                                                    clock):
+    month_start = clock()
+    emulator.go_down()
+    till.fiscalise(basket(sale_id()))
+    clock.advance(hours=35)
+    assert till.upkeep()["state"] == "warning"  # the timer's turns change nothing while Checkbox is away
+    clock.advance(hours=1)
+    assert till.upkeep()["state"] == "refused"
+    with pytest.raises(DeviceError) as stopped:
+        till.fiscalise(basket(sale_id()))
+    assert stopped.value.code == "offline_limit_reached"
+    # another device of this register was offline for 20 hours this month too: the law counts the register's
+    emulator.record_offline_session(month_start, month_start + dt.timedelta(hours=20))
+    emulator.come_back()
+    allowance = till.upkeep()
+    assert allowance["state"] == "online" and allowance["receipts_waiting"] == 0
+    assert allowance["month_hours_used"] == 56.0 and allowance["session_hours_used"] == 0
+    assert len(emulator.fiscal_receipts()) == 1

@@ -55,12 +55,18 @@ def test_unknown_profile_is_a_configuration_error():
 
 
 def test_usb_without_pyusb_reports_a_missing_driver():
-    from escpos.printer import Usb
+    """pyusb is an optional extra: run where `import usb` fails, as on a till that never installed it."""
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    if Usb.is_usable():
-        pytest.skip("pyusb is installed here; the missing-driver message cannot be shown")
-    printer = ReceiptPrinter("usb://04b8:0202?profile=TM-T88V")
-    with pytest.raises(DeviceError) as raised:
-        printer.open()
-    assert raised.value.code == "driver_missing"
-    assert printer.status()["state"] == "error"
+    script = ("import sys; sys.modules['usb'] = None\n"
+              "from hardware.device import DeviceError\n"
+              "from hardware.receipt_printer import ReceiptPrinter\n"
+              "printer = ReceiptPrinter('usb://04b8:0202?profile=TM-T88V')\n"
+              "try:\n    printer.open()\nexcept DeviceError as error:\n"
+              "    print(error.code, printer.status()['state'], error.message, error.action)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            cwd=str(Path(__file__).resolve().parents[3]))
+    assert result.stdout.startswith("driver_missing error "), result.stderr
+    assert "04b8:0202" in result.stdout and "RUN_EXTRAS=store,usb" in result.stdout
