@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_babel import get_locale, gettext
 
+from pos.terminal.day_strings import day_strings
 from pos.terminal.faults import fault_strings
 from pos.terminal.i18n import COOKIE, LANGUAGES, default_language
 
@@ -66,6 +67,7 @@ def script_strings() -> dict:
         "device_names": {"fiscal": gettext("fiscal printer"), "printer": gettext("receipt printer"),
                          "display": gettext("customer display"), "scanner": gettext("scanner")},
         **fault_strings(),
+        **day_strings(),
     }
 
 

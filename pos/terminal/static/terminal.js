@@ -94,6 +94,9 @@
     const slug = (problem && problem.type || "").split("/").pop();
     if (slug === "unknown-code" && problem.code) return fill(T.unknown_code, { code: problem.code });
     if (slug === "login-locked" && problem.retry_after) return fill(T.login_locked, { seconds: problem.retry_after });
+    // the server's stable code, said in the page's language with what to do next
+    const known = T.problems && T.problems[slug];
+    if (known) return fill(known, Object.assign({ code: "" }, problem));
     return (problem && (problem.detail || problem.title)) || `${response.status} ${response.statusText}`;
   }
 
@@ -346,6 +349,7 @@
 
   async function addCode(code) {
     if (!code || !selling()) return;
+    if (hooks.code && hooks.code(code)) return;
     try {
       if (!state.basket) {
         const basket = await api("POST", "/baskets", {});
@@ -360,6 +364,7 @@
       say("");
     } catch (error) {
       if (error.slug === "basket-not-open" || error.slug === "unknown-basket") setBasket(null);
+      if (hooks.addFailed && hooks.addFailed({ code }, error)) return;
       showError(error.message);
     }
   }
@@ -377,7 +382,10 @@
 
   /** True when the key was a scanner's (taken from wherever the focus was). */
   function scannerKey(event) {
-    if (!selling() || $("parked-dialog").open) return false;
+    const dialogOpen = openDialog();
+    if (!selling() || $("parked-dialog").open || (dialogOpen && dialogOpen.dataset.noScan !== undefined)) {
+      return false;
+    }
     const codeField = $("code");
     const gap = event.timeStamp - wedge.last;
     if (event.key.length === 1 && /[0-9A-Za-z]/.test(event.key)) {
@@ -1017,6 +1025,10 @@
 
   /* ---------- keys ---------- */
 
+  // more of the day (till-day.js): keys with nothing open, and a say in what a code or a failed add means
+  const keys = {};
+  const hooks = {};
+
   function onKey(event) {
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     if (scannerKey(event)) return;
@@ -1045,6 +1057,7 @@
         if (!dialog && !inField) { event.preventDefault(); moveSelection(event.key === "ArrowUp" ? -1 : 1); }
         break;
       default:
+        if (!dialog && keys[event.key]) { event.preventDefault(); keys[event.key](); }
         break;
     }
   }
@@ -1087,6 +1100,11 @@
     setInterval(refreshStatus, STATUS_EVERY_MS);
   }
 
+  window.till = {
+    T, config, state, api, $, fill, money, quantity, parseMoney, parseQuantity, newIdempotencyKey, setBasket,
+    render, showError, clearError, say, selling, scan, showReceipt, showFault, refreshStatus, openDialog,
+    dialogError, selectedLine, keys, hooks, startSelling, openShiftDialog,
+  };
   wire();
   render();
   if (state.token && state.who) {
