@@ -23,7 +23,8 @@
   }
 
   function inlineError(dialog, text) {
-    dialog.querySelector(".inline-error").textContent = text;
+    const where = dialog.querySelector(".inline-error");
+    if (where) where.textContent = text;
   }
 
   function openModal(dialog, focus) {
