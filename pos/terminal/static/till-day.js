@@ -434,6 +434,12 @@
     }
     dialog.close();
     state.shift = null;
+    // the last sale's receipt and messages belong to the shift just closed
+    state.sale = null;
+    state.fault = null;
+    till.setBasket(null);
+    till.clearError();
+    till.say("");
     const summary = fill(T.shift_closed, {
       counted: money(shift.counted_cash, state.currency), expected: money(shift.expected_cash, state.currency),
       difference: money(shift.over_short, state.currency),
