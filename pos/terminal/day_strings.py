@@ -85,4 +85,8 @@ def day_strings() -> dict:
         "original_printed": gettext("Receipt no. {number} printed."),
         "no_sales_yet": gettext("No sales in this shift yet."),
         "has_returns": gettext("returned"),
+        "customer_attached": gettext("Customer {name} attached to this sale."),
+        "customer_type": gettext("Type the customer's phone, card number or e-mail."),
+        "customer_not_found": gettext("No customer found. Fill in the new customer's details with their consent, "
+                                      "then Enter; or Esc."),
     }

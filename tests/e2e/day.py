@@ -15,7 +15,8 @@ from tests.e2e.test_cashier_page import log_in_and_open_shift
 LANGUAGES = ("pl", "cs", "uk", "en")
 SYMBOLS = {"PLN": "zł", "CZK": "Kč", "UAH": "₴"}
 # where the page speaks to the cashier
-SPOKEN = "#message, #error-text, dialog[open] .inline-error, dialog[open] h2, dialog[open] .hint, #printout-message"
+SPOKEN = ("#message, #error-text, dialog[open] .inline-error, dialog[open] h2, dialog[open] .hint, #printout-message, "
+          "#device-status, #sync-status")
 RAW_KEY = re.compile(r"\b[a-z]+_[a-z_]+\b|\{\w+\}|^[a-z]+(-[a-z]+)+$")
 
 

@@ -656,8 +656,10 @@
     if (cash > 0) payments.push({ method: "cash", amount: cash });
     state.paying = true;
     let sale;
+    const body = { payments };
+    if (state.customer) body.customer_id = state.customer.id;
     try {
-      sale = await api("POST", `/baskets/${dialog.dataset.basket}/checkout`, { payments },
+      sale = await api("POST", `/baskets/${dialog.dataset.basket}/checkout`, body,
                        { "Idempotency-Key": state.paymentKey });
     } catch (error) {
       dialogError(dialog, error.message);
@@ -668,6 +670,7 @@
     state.paymentKey = null;
     dialog.close();
     state.sale = sale;
+    if (hooks.paid) hooks.paid(sale);
     setBasket(null);
     clearError();
     say(fill(T.paid, { number: sale.receipt_number }) + (sale.fiscal_warning ? " " + sale.fiscal_warning.message : ""));
@@ -751,29 +754,30 @@
 
   /* ---------- status bar ---------- */
 
-  function summary(data) {
-    const items = Array.isArray(data) ? data : Array.isArray(data && data.items) ? data.items : null;
-    if (items) {
-      const parts = items.map((item) => `${item.name || item.kind || item.id || "?"} ${item.state || item.status || ""}`.trim());
-      // Other plain figures beside the list (e.g. the fiscal queue) matter too; the terminal code does not.
-      for (const [key, value] of Object.entries(Array.isArray(data) ? {} : data)) {
-        if (key !== "terminal" && key !== "items" && (typeof value === "number" || typeof value === "string")) {
-          parts.push(`${key.replace(/_/g, " ")} ${value}`);
-        }
-      }
-      return parts.join(", ") || "–";
-    }
-    if (data && typeof data === "object") {
-      return Object.entries(data).filter(([, value]) => value === null || typeof value !== "object")
-        .map(([key, value]) => `${key} ${value === null ? "–" : value}`).join(", ") || "–";
-    }
-    return String(data);
+  /** The till's devices in the page's words: each device and its state, and receipts the fiscal printer owes. */
+  function deviceSummary(data) {
+    const parts = (data.items || []).map((item) =>
+      `${deviceName(item.name)} ${(T.device_states || {})[item.state] || item.state}`);
+    if (data.fiscal_waiting) parts.push(fill(T.fiscal_waiting, { count: data.fiscal_waiting }));
+    return parts.join(", ") || T.no_devices;
   }
 
-  async function statusOf(path, element, label) {
+  /** Sync with head office in the page's words: alone, in step, or what waits and why. */
+  function syncSummary(data) {
+    if (!data.configured) return T.sync_alone;
+    const waiting = (data.backlog && data.backlog.changes) || 0;
+    const refused = (data.refused_at_hq && data.refused_at_hq.changes) || 0;
+    const parts = [];
+    if (data.push && data.push.last_error) parts.push(T.sync_unreachable);
+    parts.push(waiting ? fill(T.sync_waiting, { count: waiting }) : T.sync_in_step);
+    if (refused) parts.push(fill(T.sync_refused, { count: refused }));
+    return parts.join(" · ");
+  }
+
+  async function syncStatus() {
     try {
-      const response = await fetch("/api/v1" + path, { headers: { Authorization: "Bearer " + state.token } });
-      if (response.ok) $(element).textContent = `${label}: ${summary(await response.json())}`;
+      const response = await fetch("/api/v1/sync/status", { headers: { Authorization: "Bearer " + state.token } });
+      if (response.ok) $("sync-status").textContent = `${T.sync}: ${syncSummary(await response.json())}`;
       // 404: that part of the node is not there yet; the placeholder stays.
     } catch (offline) { /* the next refresh tries again */ }
   }
@@ -812,7 +816,7 @@
           const text = faultText(item.error);
           return `${deviceName(item.name)}: ${text.message} ${T.what_to_do}: ${text.action}`;
         }).join(" · ")
-        : notice ? `${T.devices}: ${notice.message}` : `${T.devices}: ${summary(data)}`;
+        : notice ? `${T.devices}: ${notice.message}` : `${T.devices}: ${deviceSummary(data)}`;
       // a sale the fiscal printer has not taken can be resolved from here too, long after it was paid
       const oldest = data.fiscal_oldest;
       state.stuck = oldest && oldest.last_error ? oldest : null;
@@ -824,7 +828,7 @@
   function refreshStatus() {
     if (!state.token) return;
     deviceStatus();
-    statusOf("/sync/status", "sync-status", T.sync);
+    syncStatus();
   }
 
   /* ---------- device faults after a sale or a cash action ---------- */

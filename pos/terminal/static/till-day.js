@@ -201,6 +201,7 @@
     "close-shift": openClose,
     reprint: reprintLast,
     sales: openSales,
+    customer: openCustomer,
   };
 
   function openMenu() {
@@ -216,7 +217,7 @@
   function listKeys(event) {
     const dialog = till.openDialog();
     if (!dialog || event.ctrlKey || event.altKey || event.metaKey) return;
-    const list = dialog.querySelector(".menu-list, #search-results, #sales-list");
+    const list = dialog.querySelector(".menu-list, #search-results, #sales-list, #customer-results");
     if (!list) return;
     const buttons = Array.from(list.querySelectorAll("button"));
     if (!buttons.length) return;
@@ -227,10 +228,10 @@
       event.stopPropagation();
       const next = Math.min(buttons.length - 1, Math.max(0, at + (event.key === "ArrowDown" ? 1 : -1)));
       buttons[at < 0 ? 0 : next].focus();
-    } else if (!typing && /^[1-9]$/.test(event.key) && buttons[Number(event.key) - 1]) {
-      event.preventDefault();
+    } else if (!typing && /^[0-9]$/.test(event.key) && buttons[(Number(event.key) + 9) % 10]) {
+      event.preventDefault();  // 1…9, then 0 for the tenth
       event.stopPropagation();
-      buttons[Number(event.key) - 1].click();
+      buttons[(Number(event.key) + 9) % 10].click();
     }
   }
 
@@ -665,6 +666,113 @@
     if (!sales.length) inlineError(dialog, T.no_sales_yet);
   }
 
+
+  /* ---------- the customer at the till ---------- */
+
+  const customerFields = ["customer-name-field", "customer-phone", "customer-email", "customer-card"];
+
+  function customerLabel(customer) {
+    return customer.name || customer.phone || customer.email || customer.card || "";
+  }
+
+  function showCustomer() {
+    const customer = state.customer;
+    $("customer-box").hidden = !customer;
+    $("customer-shown").textContent = customer ? customerLabel(customer) : "";
+  }
+
+  function attach(customer) {
+    state.customer = customer;
+    showCustomer();
+    $("customer-dialog").close();
+    till.say(fill(T.customer_attached, { name: customerLabel(customer) }));
+  }
+
+  function openCustomer() {
+    $("customer-query").value = "";
+    $("customer-results").textContent = "";
+    $("customer-new").hidden = true;
+    for (const id of customerFields) $(id).value = "";
+    $("consent-email").checked = false;
+    $("consent-sms").checked = false;
+    openModal($("customer-dialog"), $("customer-query"));
+  }
+
+  /** As the customer says it: an e-mail has an @; digits are a phone number, else a loyalty card's. */
+  async function lookUp(typed) {
+    const tries = typed.includes("@") ? [["email", typed]] : [["phone", typed], ["card", typed]];
+    for (const [field, value] of tries) {
+      try {
+        const found = (await api("GET", `/customers?${field}=${encodeURIComponent(value)}`)).customers;
+        if (found.length) return found;
+      } catch (error) {
+        if (error.status !== 422) throw error;  // not a phone number: try it as a card
+      }
+    }
+    return [];
+  }
+
+  async function customerStep(event) {
+    event.preventDefault();
+    const dialog = $("customer-dialog");
+    const typed = $("customer-query").value.trim();
+    if (!$("customer-new").hidden && typed === dialog.dataset.typed) { await createCustomer(dialog); return; }
+    if (!typed) { inlineError(dialog, T.customer_type); return; }
+    let found;
+    try {
+      found = await lookUp(typed);
+    } catch (error) {
+      inlineError(dialog, error.message);
+      return;
+    }
+    dialog.dataset.typed = typed;
+    const list = $("customer-results");
+    list.textContent = "";
+    found.forEach((customer, index) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.customer = customer.id;
+      button.textContent = `${index + 1}. ` + [customer.name, customer.phone, customer.email, customer.card]
+        .filter(Boolean).join(" · ");
+      button.addEventListener("click", () => attach(customer));
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+    if (found.length) {
+      $("customer-new").hidden = true;
+      inlineError(dialog, "");
+      list.querySelector("button").focus();
+      return;
+    }
+    // nobody by that: offer a new profile with what was typed already in its place
+    inlineError(dialog, T.customer_not_found);
+    $("customer-new").hidden = false;
+    for (const id of customerFields) $(id).value = "";
+    $(typed.includes("@") ? "customer-email" : /^[+\d\s()-]{7,}$/.test(typed) ? "customer-phone" : "customer-card")
+      .value = typed;
+    $("customer-name-field").focus();
+  }
+
+  async function createCustomer(dialog) {
+    const body = { name: $("customer-name-field").value.trim(), marketing_email: $("consent-email").checked,
+                   marketing_sms: $("consent-sms").checked };
+    for (const [field, id] of [["phone", "customer-phone"], ["email", "customer-email"], ["card", "customer-card"]]) {
+      const value = $(id).value.trim();
+      if (value) body[field] = value;
+    }
+    let customer;
+    try {
+      customer = await api("POST", "/customers", body);
+    } catch (error) {
+      inlineError(dialog, error.message);
+      return;
+    }
+    attach(customer);
+  }
+
+  till.hooks.paid = () => { state.customer = null; showCustomer(); };
+
   /* ---------- wiring ---------- */
 
   till.keys.F1 = openMenu;
@@ -683,6 +791,7 @@
   $("drawer-form").addEventListener("submit", drawer);
   $("close-form").addEventListener("submit", closeShift);
   $("return-form").addEventListener("submit", submitReturn);
+  $("customer-form").addEventListener("submit", customerStep);
   // the day's end has no selling behind it: Esc must not leave the cashier on a till without a shift
   $("closed-dialog").addEventListener("cancel", (event) => event.preventDefault());
 })();
