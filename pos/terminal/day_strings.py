@@ -20,6 +20,7 @@ def problem_strings() -> dict:
                                    "again."),
         "invalid-receipt-code": gettext("Type the receipt number as printed, e.g. R-T1-42, or scan its code."),
         "too-many-returned": gettext("More than is left to return ({returnable}). Lower the quantity."),
+        "nothing-to-void": gettext("Everything on this sale was returned already. Nothing to void."),
         "nothing-to-refund": gettext("This sale is already refunded in full. Nothing to return."),
         "other-store": gettext("This receipt is from another store. Return it there."),
         "no-open-shift": gettext("No shift is open on this till. Open a shift first."),
@@ -85,6 +86,10 @@ def day_strings() -> dict:
         "original_printed": gettext("Receipt no. {number} printed."),
         "no_sales_yet": gettext("No sales in this shift yet."),
         "has_returns": gettext("returned"),
+        "void_of": gettext("Receipt {number}, total {total}: everything not yet returned is refunded to the original "
+                           "payment."),
+        "sale_voided": gettext("Sale {number} voided. Refund: {refunds}."),
+        "void_title": gettext("Void a paid sale"),
         "customer_attached": gettext("Customer {name} attached to this sale."),
         "customer_type": gettext("Type the customer's phone, card number or e-mail."),
         "customer_not_found": gettext("No customer found. Fill in the new customer's details with their consent, "

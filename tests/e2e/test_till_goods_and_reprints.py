@@ -7,8 +7,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pos.devices.models import PrintJob
+from pos.staff.models import AuditEntry
 from tests.e2e.day import LANGUAGES, assert_translated, log_in, screenshot, tr
-from tests.e2e.test_cashier_page import product, wedge_scan
+from tests.e2e.test_cashier_page import money_text, product, wedge_scan
 from tests.e2e.test_till_returns import printing_till  # noqa: F401  (the fixture)
 
 NAMES = {"SKU-ZOLTY": "Ser żółty plastry 150g", "SKU-KHLIB": "Хліб житній 500g"}
@@ -114,3 +115,37 @@ def test_goods_found_by_name_reprint_of_the_last_receipt_and_this_shifts_sales(p
         jobs = [(job.kind, job.reference) for job in uow.session.scalars(
             select(PrintJob).where(PrintJob.kind.in_(("receipt", "receipt_copy"))).order_by(PrintJob.created_at))]
     assert jobs == [("receipt", "1"), ("receipt", "2"), ("receipt_copy", "2"), ("receipt_copy", "1")]
+
+    # Delete on a sale in the list voids it whole: a reason and a manager's PIN, refunded in cash
+    void = page.locator("#void-dialog")
+    for attempt in range(2):
+        page.keyboard.press("F1")
+        page.keyboard.press("9")
+        expect(sales.nth(0)).to_be_focused()
+        page.keyboard.press("Delete")
+        expect(void).to_be_visible()
+        expect(page.locator("#void-reason")).to_be_focused()
+        page.keyboard.type("mistake")
+        page.keyboard.press("Enter")
+        expect(void.locator(".inline-error")).to_have_text(
+            tr(language, "This needs a manager: type the manager's login and PIN."))
+        page.keyboard.type("boss")
+        page.keyboard.press("Tab")
+        page.keyboard.type("9999")
+        page.keyboard.press("Enter")
+        if attempt == 0:
+            price = money_text(product(api, "SKU-000002")["price"]["amount"])
+            expect(page.locator("#printout-message")).to_have_text(tr(
+                language, "Sale {number} voided. Refund: {refunds}.", number="R-T1-2",
+                refunds=f"{tr(language, 'Cash')} {price}"))
+            expect(page.locator("#printout-dialog")).to_have_attribute("data-kind", "return")
+            screenshot(page, "void-sale", language)
+            page.keyboard.press("Enter")
+        else:  # nothing is left to void
+            expect(void.locator(".inline-error")).to_have_text(
+                tr(language, "Everything on this sale was returned already. Nothing to void."))
+            assert_translated(page, language)
+            page.keyboard.press("Escape")
+    with live_store.app.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+        voids = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "void")).all()
+    assert len(voids) == 1

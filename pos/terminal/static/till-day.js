@@ -228,6 +228,10 @@
       event.stopPropagation();
       const next = Math.min(buttons.length - 1, Math.max(0, at + (event.key === "ArrowDown" ? 1 : -1)));
       buttons[at < 0 ? 0 : next].focus();
+    } else if (event.key === "Delete" && list.id === "sales-list" && at >= 0) {
+      event.preventDefault();
+      event.stopPropagation();
+      openVoid(buttons[at].dataset.sale, buttons[at].dataset.receipt, buttons[at].dataset.total);
     } else if (!typing && /^[0-9]$/.test(event.key) && buttons[(Number(event.key) + 9) % 10]) {
       event.preventDefault();  // 1…9, then 0 for the tenth
       event.stopPropagation();
@@ -654,6 +658,8 @@
       const button = document.createElement("button");
       button.type = "button";
       button.dataset.receipt = sale.receipt_code;
+      button.dataset.sale = sale.id;
+      button.dataset.total = money(sale.total, sale.currency);
       const time = new Date(sale.created_at).toLocaleTimeString(till.config.language,
                                                                   { hour: "2-digit", minute: "2-digit" });
       button.textContent = `${sale.receipt_code} · ${time} · ${money(sale.total, sale.currency)} · ` +
@@ -773,6 +779,46 @@
 
   till.hooks.paid = () => { state.customer = null; showCustomer(); };
 
+
+  /* ---------- void a paid sale ---------- */
+
+  const voiding = { saleId: null, receipt: "", key: null };
+
+  function openVoid(saleId, receipt, total) {
+    $("sales-dialog").close();
+    voiding.saleId = saleId;
+    voiding.receipt = receipt;
+    voiding.key = till.newIdempotencyKey();  // one void, however often Enter is pressed
+    $("void-summary").textContent = fill(T.void_of, { number: receipt, total });
+    for (const id of ["void-reason", "void-manager", "void-pin"]) $(id).value = "";
+    openModal($("void-dialog"), $("void-reason"));
+  }
+
+  async function voidSale(event) {
+    event.preventDefault();
+    const dialog = $("void-dialog");
+    const reason = $("void-reason").value.trim();
+    if (!reason) { inlineError(dialog, T.give_reason); $("void-reason").focus(); return; }
+    const given = approval("void-manager", "void-pin");
+    if (!given) { inlineError(dialog, T.manager_pin_needed); $("void-manager").focus(); return; }
+    let answer;
+    try {
+      answer = await api("POST", `/sales/${voiding.saleId}/void`, { reason, approval: given },
+                         { "Idempotency-Key": voiding.key });
+    } catch (error) {
+      inlineError(dialog, error.message);
+      if (error.slug === "wrong-pin") $("void-pin").select();
+      else if (error.slug === "not-a-manager") $("void-manager").select();
+      return;
+    }
+    dialog.close();
+    const refunds = answer.refunds.map((r) => `${methodName(r.method)} ${money(r.amount, answer.currency)}`).join(", ");
+    const done = fill(T.sale_voided, { number: voiding.receipt, refunds });
+    till.say(done);
+    await showPrintout("return", T.void_title, done + faultNote(answer),
+                       answer.refunds.map((r) => [methodName(r.method), money(r.amount, answer.currency)]));
+  }
+
   /* ---------- wiring ---------- */
 
   till.keys.F1 = openMenu;
@@ -792,6 +838,7 @@
   $("close-form").addEventListener("submit", closeShift);
   $("return-form").addEventListener("submit", submitReturn);
   $("customer-form").addEventListener("submit", customerStep);
+  $("void-form").addEventListener("submit", voidSale);
   // the day's end has no selling behind it: Esc must not leave the cashier on a till without a shift
   $("closed-dialog").addEventListener("cancel", (event) => event.preventDefault());
 })();
