@@ -8,6 +8,16 @@
   const { T, state, api, $, fill, money, quantity } = till;
   const { inlineError, openModal, approval, showPrintout, faultNote, figures, methodName } = till.day;
 
+  /** ``{reason, approval}`` from a dialog's ``<prefix>-reason``, ``-manager`` and ``-pin`` fields, or null with
+      the dialog saying what is missing. */
+  function reasonAndManager(dialog, prefix) {
+    const reason = $(`${prefix}-reason`).value.trim();
+    if (!reason) { inlineError(dialog, T.give_reason); $(`${prefix}-reason`).focus(); return null; }
+    const given = approval(`${prefix}-manager`, `${prefix}-pin`);
+    if (!given) { inlineError(dialog, T.manager_pin_needed); $(`${prefix}-manager`).focus(); return null; }
+    return { reason, approval: given };
+  }
+
   // Notes and coins in the drawer, largest first (minor units): what a cashier counts at the close.
   const DENOMINATIONS = {
     PLN: [50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1],
@@ -72,12 +82,8 @@
   async function drawer(event) {
     event.preventDefault();
     const dialog = $("drawer-dialog");
-    const reason = $("drawer-reason").value.trim();
-    if (!reason) { inlineError(dialog, T.give_reason); $("drawer-reason").focus(); return; }
-    const body = { reason };
-    const given = approval("drawer-manager", "drawer-pin");
-    if (!given) { inlineError(dialog, T.manager_pin_needed); $("drawer-manager").focus(); return; }
-    body.approval = given;
+    const body = reasonAndManager(dialog, "drawer");
+    if (!body) return;
     let answer;
     try {
       answer = await api("POST", "/drawer/open", body);
@@ -310,13 +316,11 @@
       if (first) first.focus();
       return;
     }
-    const reason = $("return-reason").value.trim();
-    if (!reason) { inlineError(dialog, T.give_reason); $("return-reason").focus(); return; }
-    const given = approval("return-manager", "return-pin");
-    if (!given) { inlineError(dialog, T.manager_pin_needed); $("return-manager").focus(); return; }
+    const body = reasonAndManager(dialog, "return");
+    if (!body) return;
     let answer;
     try {
-      answer = await api("POST", "/returns", { sale_id: returning.sale.id, lines, reason, approval: given },
+      answer = await api("POST", "/returns", Object.assign({ sale_id: returning.sale.id, lines }, body),
                          { "Idempotency-Key": returning.key });
     } catch (error) {
       inlineError(dialog, error.message);
@@ -419,13 +423,11 @@
   async function voidSale(event) {
     event.preventDefault();
     const dialog = $("void-dialog");
-    const reason = $("void-reason").value.trim();
-    if (!reason) { inlineError(dialog, T.give_reason); $("void-reason").focus(); return; }
-    const given = approval("void-manager", "void-pin");
-    if (!given) { inlineError(dialog, T.manager_pin_needed); $("void-manager").focus(); return; }
+    const body = reasonAndManager(dialog, "void");
+    if (!body) return;
     let answer;
     try {
-      answer = await api("POST", `/sales/${voiding.saleId}/void`, { reason, approval: given },
+      answer = await api("POST", `/sales/${voiding.saleId}/void`, body,
                          { "Idempotency-Key": voiding.key });
     } catch (error) {
       inlineError(dialog, error.message);
