@@ -44,7 +44,7 @@ def test_the_status_bar_speaks_the_tills_language(page, live_store, language):
     devices = page.locator("#device-status")
     sync = page.locator("#sync-status")
     # a till with no devices set up still lists its fiscal printer (off): the sale goes out non-fiscal
-    expect(devices).to_have_text(f"{tr(language, 'devices')}: {tr(language, 'fiscal printer')} {tr(language, 'off')}")
+    expect(devices).to_have_text(f"{tr(language, 'devices')}: {tr(language, 'fiscal printer')}: {tr(language, 'off')}")
     expect(sync).to_have_text(f"{tr(language, 'sync')}: {tr(language, 'this node works alone (no head office)')}")
     assert not RAW_KEY.search(devices.inner_text() + " " + sync.inner_text())
     assert_translated(page, language)

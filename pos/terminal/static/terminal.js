@@ -757,7 +757,7 @@
   /** The till's devices in the page's words: each device and its state, and receipts the fiscal printer owes. */
   function deviceSummary(data) {
     const parts = (data.items || []).map((item) =>
-      `${deviceName(item.name)} ${(T.device_states || {})[item.state] || item.state}`);
+      `${deviceName(item.name)}: ${(T.device_states || {})[item.state] || item.state}`);
     if (data.fiscal_waiting) parts.push(fill(T.fiscal_waiting, { count: data.fiscal_waiting }));
     return parts.join(", ") || T.no_devices;
   }
