@@ -75,9 +75,11 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     app.register_api(stores_api)
 
     from pos.terminal.i18n import init_babel
+    from pos.terminal.api import api as till_api
     from pos.terminal.views import bp as terminal_pages
     init_babel(app)  # the terminal's language: ?lang=, then its cookie, then POS_LANGUAGE / POS_COUNTRY
     app.register_blueprint(terminal_pages)
+    app.register_api(till_api)  # what the page finds by receipt code, this shift's sales, slip pictures
 
     from pos.catalogue.cli import catalog_cli
     from pos.demo import demo_cli

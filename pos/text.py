@@ -1,8 +1,10 @@
 """Text helpers shared by search and import."""
-import unicodedata
+from anyascii import anyascii
+
+SEARCH_KEY_LENGTH = 200  # product.search_name's column
 
 
 def search_key(text: str) -> str:
-    """Casefolded, diacritics removed: what the cashier types finds what the label says."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ł", "l")
+    """What the cashier types finds what the label says: casefolded and in Latin letters without accents
+    (anyascii's table), so `zolty` finds `żółty`, and `хліб` and `khlib` both find `Хліб`."""
+    return anyascii(text).casefold()[:SEARCH_KEY_LENGTH]

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from hardware.device import DeviceError
 from hardware.fiscal import FiscalLine, FiscalReceipt, Payment
+from hardware.receipt_printer.labels import label
 
 # a copy must never pass for a second receipt
 COPY_WORDS = {"pl": "KOPIA", "cs": "KOPIE", "uk": "КОПІЯ", "en": "COPY"}
@@ -126,9 +127,9 @@ def figures_rows(figures: dict, labels: dict) -> list[dict]:
         rows.append({"label": f"{vat['vat_group']} {rate}", "amount": vat["gross"]})
     rows.append({"separator": True})
     for method, amount in sorted((figures.get("tenders") or {}).items()):
-        rows.append({"label": method, "amount": amount})
+        rows.append({"label": tender_word(labels, method), "amount": amount})
     for method, amount in sorted((figures.get("refunds") or {}).items()):
-        rows.append({"label": f"{labels['refunds']} {method}", "amount": -amount})
+        rows.append({"label": f"{labels['refunds']} {tender_word(labels, method)}", "amount": -amount})
     if "expected_cash" in figures:
         rows.append({"label": labels["expected_cash"], "amount": figures["expected_cash"], "bold": True})
     return rows
@@ -151,4 +152,9 @@ SLIP_LABELS = {
 
 
 def slip_labels(language: str) -> dict:
-    return SLIP_LABELS.get(language, SLIP_LABELS["en"])
+    return {**SLIP_LABELS.get(language, SLIP_LABELS["en"]), "language": language}
+
+
+def tender_word(labels: dict, method: str) -> str:
+    """``cash`` → ``Gotówka``: the printer's own word for a tender in the slip's language."""
+    return label(labels.get("language", "en"), method)

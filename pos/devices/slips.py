@@ -7,7 +7,7 @@ import logging
 from flask import Response, current_app, json
 
 from pos.devices import services
-from pos.devices.documents import figures_rows, slip_document, slip_labels
+from pos.devices.documents import figures_rows, slip_document, slip_labels, tender_word
 
 log = logging.getLogger("pos.devices")
 
@@ -29,7 +29,7 @@ def _rows(kind: str, body: dict, labels: dict, extra: dict) -> tuple[list[dict],
     if kind == "z_report":
         return figures_rows(body, labels), body.get("number")
     if kind == "return":
-        rows = [{"label": labels["refunds"] + f" {refund['method']}", "amount": refund["amount"]}
+        rows = [{"label": f"{labels['refunds']} {tender_word(labels, refund['method'])}", "amount": refund["amount"]}
                 for refund in body["refunds"]]
         rows.append({"label": labels["return"], "amount": body["total"], "bold": True})
         if body.get("reason"):
@@ -58,6 +58,8 @@ def print_after(response: Response, kind: str, **extra) -> Response:
         slip = slip_document(kind, location=till.location, terminal_code=till.terminal.code,
                              cashier_name=till.cashier.name, language=language, currency=till.location.currency,
                              timezone=hub.timezone, rows=rows, number=number)
+        if kind == "return":  # the printer's own titles know no returns
+            slip["title"] = slip_labels(language)["return"]
         fault = services.print_slip(hub.db, station, slip, reference=str(body.get("id", "")))
         cash_refund = kind == "return" and any(r["method"] == "cash" for r in body["refunds"])
         if kind in CASH_KINDS or cash_refund:

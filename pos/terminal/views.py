@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_babel import get_locale, gettext
 
+from pos.terminal.day_strings import day_strings
 from pos.terminal.faults import fault_strings
 from pos.terminal.i18n import COOKIE, LANGUAGES, default_language
 
@@ -64,8 +65,19 @@ def script_strings() -> dict:
         "fiscal_confirmed": gettext("Fiscal receipt confirmed: no. {number}"),
         "reprinted": gettext("Receipt printed."),
         "device_names": {"fiscal": gettext("fiscal printer"), "printer": gettext("receipt printer"),
-                         "display": gettext("customer display"), "scanner": gettext("scanner")},
+                         "display": gettext("customer display"), "scanner": gettext("scanner"),
+                         "scale": gettext("scale")},
+        "device_states": {"closed": gettext("off"), "idle": gettext("ready"), "busy": gettext("busy"),
+                          "error": gettext("fault")},
+        "fiscal_waiting": gettext("receipts waiting for the fiscal printer: {count}"),
+        "no_devices": gettext("none set up"),
+        "sync_alone": gettext("this node works alone (no head office)"),
+        "sync_in_step": gettext("everything sent to head office"),
+        "sync_waiting": gettext("{count} changes waiting to be sent"),
+        "sync_unreachable": gettext("head office not reachable; sales are kept and sent later"),
+        "sync_refused": gettext("{count} changes refused by head office: tell the manager"),
         **fault_strings(),
+        **day_strings(),
     }
 
 

@@ -94,6 +94,9 @@
     const slug = (problem && problem.type || "").split("/").pop();
     if (slug === "unknown-code" && problem.code) return fill(T.unknown_code, { code: problem.code });
     if (slug === "login-locked" && problem.retry_after) return fill(T.login_locked, { seconds: problem.retry_after });
+    // the server's stable code, said in the page's language with what to do next
+    const known = T.problems && T.problems[slug];
+    if (known) return fill(known, Object.assign({ code: "" }, problem));
     return (problem && (problem.detail || problem.title)) || `${response.status} ${response.statusText}`;
   }
 
@@ -346,6 +349,7 @@
 
   async function addCode(code) {
     if (!code || !selling()) return;
+    if (hooks.code && hooks.code(code)) return;
     try {
       if (!state.basket) {
         const basket = await api("POST", "/baskets", {});
@@ -360,6 +364,7 @@
       say("");
     } catch (error) {
       if (error.slug === "basket-not-open" || error.slug === "unknown-basket") setBasket(null);
+      if (hooks.addFailed && hooks.addFailed({ code }, error)) return;
       showError(error.message);
     }
   }
@@ -377,7 +382,10 @@
 
   /** True when the key was a scanner's (taken from wherever the focus was). */
   function scannerKey(event) {
-    if (!selling() || $("parked-dialog").open) return false;
+    const dialogOpen = openDialog();
+    if (!selling() || $("parked-dialog").open || (dialogOpen && dialogOpen.dataset.noScan !== undefined)) {
+      return false;
+    }
     const codeField = $("code");
     const gap = event.timeStamp - wedge.last;
     if (event.key.length === 1 && /[0-9A-Za-z]/.test(event.key)) {
@@ -648,8 +656,10 @@
     if (cash > 0) payments.push({ method: "cash", amount: cash });
     state.paying = true;
     let sale;
+    const body = { payments };
+    if (state.customer) body.customer_id = state.customer.id;
     try {
-      sale = await api("POST", `/baskets/${dialog.dataset.basket}/checkout`, { payments },
+      sale = await api("POST", `/baskets/${dialog.dataset.basket}/checkout`, body,
                        { "Idempotency-Key": state.paymentKey });
     } catch (error) {
       dialogError(dialog, error.message);
@@ -660,6 +670,7 @@
     state.paymentKey = null;
     dialog.close();
     state.sale = sale;
+    if (hooks.paid) hooks.paid(sale);
     setBasket(null);
     clearError();
     say(fill(T.paid, { number: sale.receipt_number }) + (sale.fiscal_warning ? " " + sale.fiscal_warning.message : ""));
@@ -743,29 +754,30 @@
 
   /* ---------- status bar ---------- */
 
-  function summary(data) {
-    const items = Array.isArray(data) ? data : Array.isArray(data && data.items) ? data.items : null;
-    if (items) {
-      const parts = items.map((item) => `${item.name || item.kind || item.id || "?"} ${item.state || item.status || ""}`.trim());
-      // Other plain figures beside the list (e.g. the fiscal queue) matter too; the terminal code does not.
-      for (const [key, value] of Object.entries(Array.isArray(data) ? {} : data)) {
-        if (key !== "terminal" && key !== "items" && (typeof value === "number" || typeof value === "string")) {
-          parts.push(`${key.replace(/_/g, " ")} ${value}`);
-        }
-      }
-      return parts.join(", ") || "–";
-    }
-    if (data && typeof data === "object") {
-      return Object.entries(data).filter(([, value]) => value === null || typeof value !== "object")
-        .map(([key, value]) => `${key} ${value === null ? "–" : value}`).join(", ") || "–";
-    }
-    return String(data);
+  /** The till's devices in the page's words: each device and its state, and receipts the fiscal printer owes. */
+  function deviceSummary(data) {
+    const parts = (data.items || []).map((item) =>
+      `${deviceName(item.name)}: ${(T.device_states || {})[item.state] || item.state}`);
+    if (data.fiscal_waiting) parts.push(fill(T.fiscal_waiting, { count: data.fiscal_waiting }));
+    return parts.join(", ") || T.no_devices;
   }
 
-  async function statusOf(path, element, label) {
+  /** Sync with head office in the page's words: alone, in step, or what waits and why. */
+  function syncSummary(data) {
+    if (!data.configured) return T.sync_alone;
+    const waiting = (data.backlog && data.backlog.changes) || 0;
+    const refused = (data.refused_at_hq && data.refused_at_hq.changes) || 0;
+    const parts = [];
+    if (data.push && data.push.last_error) parts.push(T.sync_unreachable);
+    parts.push(waiting ? fill(T.sync_waiting, { count: waiting }) : T.sync_in_step);
+    if (refused) parts.push(fill(T.sync_refused, { count: refused }));
+    return parts.join(" · ");
+  }
+
+  async function syncStatus() {
     try {
-      const response = await fetch("/api/v1" + path, { headers: { Authorization: "Bearer " + state.token } });
-      if (response.ok) $(element).textContent = `${label}: ${summary(await response.json())}`;
+      const response = await fetch("/api/v1/sync/status", { headers: { Authorization: "Bearer " + state.token } });
+      if (response.ok) $("sync-status").textContent = `${T.sync}: ${syncSummary(await response.json())}`;
       // 404: that part of the node is not there yet; the placeholder stays.
     } catch (offline) { /* the next refresh tries again */ }
   }
@@ -804,7 +816,7 @@
           const text = faultText(item.error);
           return `${deviceName(item.name)}: ${text.message} ${T.what_to_do}: ${text.action}`;
         }).join(" · ")
-        : notice ? `${T.devices}: ${notice.message}` : `${T.devices}: ${summary(data)}`;
+        : notice ? `${T.devices}: ${notice.message}` : `${T.devices}: ${deviceSummary(data)}`;
       // a sale the fiscal printer has not taken can be resolved from here too, long after it was paid
       const oldest = data.fiscal_oldest;
       state.stuck = oldest && oldest.last_error ? oldest : null;
@@ -816,7 +828,7 @@
   function refreshStatus() {
     if (!state.token) return;
     deviceStatus();
-    statusOf("/sync/status", "sync-status", T.sync);
+    syncStatus();
   }
 
   /* ---------- device faults after a sale or a cash action ---------- */
@@ -1017,6 +1029,10 @@
 
   /* ---------- keys ---------- */
 
+  // more of the day (till-day.js): keys with nothing open, and a say in what a code or a failed add means
+  const keys = {};
+  const hooks = {};
+
   function onKey(event) {
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     if (scannerKey(event)) return;
@@ -1045,6 +1061,7 @@
         if (!dialog && !inField) { event.preventDefault(); moveSelection(event.key === "ArrowUp" ? -1 : 1); }
         break;
       default:
+        if (!dialog && keys[event.key]) { event.preventDefault(); keys[event.key](); }
         break;
     }
   }
@@ -1087,6 +1104,11 @@
     setInterval(refreshStatus, STATUS_EVERY_MS);
   }
 
+  window.till = {
+    T, config, state, api, $, fill, money, quantity, parseMoney, parseQuantity, newIdempotencyKey, setBasket,
+    render, showError, clearError, say, selling, scan, showReceipt, showFault, refreshStatus, openDialog,
+    dialogError, selectedLine, keys, hooks, startSelling, openShiftDialog,
+  };
   wire();
   render();
   if (state.token && state.who) {
