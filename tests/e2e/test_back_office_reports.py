@@ -1,0 +1,50 @@
+"""The back office's sales, customers and catalogue pages in headless Chromium, from the keyboard, in Polish,
+Czech, Ukrainian and English: no English left over, no raw key."""
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_back_office import sign_in, tab_to, untranslated
+
+
+def sell(live_store, items, login="demo", pin="1234", terminal="T1") -> dict:
+    api = live_store.api(login=login, pin=pin, terminal=terminal)
+    api.http.post(f"{live_store.url}/api/v1/shifts", json={"opening_float": 0}, timeout=10)
+    basket = api.http.post(f"{live_store.url}/api/v1/baskets", json={}, timeout=10).json()["id"]
+    for sku, quantity in items:
+        added = api.http.post(f"{live_store.url}/api/v1/baskets/{basket}/lines", json={"sku": sku, "quantity": quantity},
+                              timeout=10)
+        assert added.status_code == 201, added.text
+    total = api.get(f"/api/v1/baskets/{basket}").json()["total"]
+    sale = api.http.post(f"{live_store.url}/api/v1/baskets/{basket}/checkout",
+                         json={"payments": [{"method": "cash", "amount": total}]}, timeout=10)
+    assert sale.status_code == 201, sale.text
+    return sale.json()
+
+
+@pytest.mark.parametrize("language", ["pl", "cs", "uk", "en"])
+def test_a_manager_reads_sales_by_till_with_a_chart_from_the_keyboard(page, live_store, language):
+    sell(live_store, [("SKU-000012", 2)])
+    sell(live_store, [("SKU-000013", 1)], login="anna", pin="4321", terminal="T2")
+    sign_in(page, live_store.url, "boss", "9999", language)
+    tab_to(page, "nav.pages a[href='/office/sales']")
+    with page.expect_navigation(url="**/office/sales"):
+        page.keyboard.press("Enter")
+    assert page.locator("svg.chart rect").count() == 1  # today, one bar
+    tab_to(page, "#by")
+    page.keyboard.press("ArrowDown")  # day → store
+    page.keyboard.press("ArrowDown")  # store → till
+    tab_to(page, "form.filters button[type=submit]")
+    with page.expect_navigation(url="**by=terminal**"):
+        page.keyboard.press("Enter")
+    assert page.locator("svg.chart rect").count() == 2
+    assert page.locator("tbody tr").count() == 2
+    assert "T2" in page.locator("tbody").inner_text()
+    assert untranslated(page, language) == [], untranslated(page, language)
+    tab_to(page, "a[href*='sales.csv']")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename.startswith("sales-terminal-")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"office-{language}-sales.png"), full_page=True)
