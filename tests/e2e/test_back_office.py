@@ -22,7 +22,7 @@ TRANSLATIONS = Path(__file__).resolve().parents[2] / "pos" / "translations"
 # (link text's page, the address it opens): the order the navigation offers them in
 PAGES = [("stores", "/office/stores"), ("quarantine", "/office/quarantine"), ("stock", "/office/stock"),
          ("movements", "/office/stock/movements"), ("staff", "/office/staff"), ("channels", "/office/channels"),
-         ("sales", "/office/sales"), ("audit", "/office/audit")]
+         ("customers", "/office/customers"), ("sales", "/office/sales"), ("audit", "/office/audit")]
 
 
 def office_messages(language: str, everywhere: bool = False) -> dict[str, str]:

@@ -8,10 +8,11 @@ from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_back_office import sign_in, tab_to, untranslated
 
 
-def sell(live_store, items, login="demo", pin="1234", terminal="T1") -> dict:
+def sell(live_store, items, login="demo", pin="1234", terminal="T1", customer=None) -> dict:
     api = live_store.api(login=login, pin=pin, terminal=terminal)
     api.http.post(f"{live_store.url}/api/v1/shifts", json={"opening_float": 0}, timeout=10)
-    basket = api.http.post(f"{live_store.url}/api/v1/baskets", json={}, timeout=10).json()["id"]
+    basket = api.http.post(f"{live_store.url}/api/v1/baskets", json={"customer_id": customer} if customer else {},
+                           timeout=10).json()["id"]
     for sku, quantity in items:
         added = api.http.post(f"{live_store.url}/api/v1/baskets/{basket}/lines", json={"sku": sku, "quantity": quantity},
                               timeout=10)
@@ -48,3 +49,31 @@ def test_a_manager_reads_sales_by_till_with_a_chart_from_the_keyboard(page, live
     assert download.value.suggested_filename.startswith("sales-terminal-")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"office-{language}-sales.png"), full_page=True)
+
+
+@pytest.mark.parametrize("language", ["pl", "cs", "uk", "en"])
+def test_a_manager_finds_a_customer_by_phone_typed_any_way_and_reads_their_page(page, live_store, language):
+    api = live_store.api()
+    created = api.http.post(f"{live_store.url}/api/v1/customers", timeout=10,
+                            json={"name": "Zofia Żółkiewska", "phone": "+48601234567", "email": "zofia@example.pl",
+                                  "marketing_sms": True})
+    assert created.status_code == 201, created.text
+    sale = sell(live_store, [("SKU-000012", 1)], customer=created.json()["id"])
+    sign_in(page, live_store.url, "boss", "9999", language)
+    tab_to(page, "nav.pages a[href='/office/customers']")
+    with page.expect_navigation(url="**/office/customers"):
+        page.keyboard.press("Enter")
+    tab_to(page, "#q")
+    page.keyboard.type("601-234-567")  # as the customer says it, not as it is stored
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("tbody tr").count() == 1
+    tab_to(page, "tbody a[href*='/office/customers/']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Zofia Żółkiewska"
+    assert "+48601234567" in page.locator("dl.facts").first.inner_text()
+    assert str(sale["receipt_number"]) in page.locator("main").inner_text()
+    assert untranslated(page, language) == [], untranslated(page, language)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"office-{language}-customer.png"), full_page=True)
