@@ -77,3 +77,42 @@ def test_a_manager_finds_a_customer_by_phone_typed_any_way_and_reads_their_page(
     assert untranslated(page, language) == [], untranslated(page, language)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"office-{language}-customer.png"), full_page=True)
+
+
+@pytest.mark.parametrize("language", ["pl", "cs", "uk", "en"])
+def test_a_manager_searches_the_catalogue_and_imports_a_csv_with_a_bad_row_from_the_keyboard(
+        page, live_store, language, tmp_path):
+    sign_in(page, live_store.url, "boss", "9999", language)
+    tab_to(page, "nav.pages a[href='/office/catalogue']")
+    with page.expect_navigation(url="**/office/catalogue"):
+        page.keyboard.press("Enter")
+    tab_to(page, "#q")
+    page.keyboard.type("rohlik")  # typed without the Czech letters
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Rohlík řezaný" in page.locator("tbody").inner_text()
+    assert untranslated(page, language) == [], untranslated(page, language)
+
+    prices = tmp_path / "ceny.csv"
+    prices.write_text("sku,name,unit,vat_group,price,barcodes,plu\n"
+                      "NEW-1,Chleb żytni,pcs,B,7.49,5901234123457,\n"
+                      "NEW-2,Masło,pcs,B,5.00,5901234123458,\n", encoding="utf-8")
+    tab_to(page, "a[href='/office/catalogue/import']")
+    with page.expect_navigation(url="**/office/catalogue/import"):
+        page.keyboard.press("Enter")
+    assert untranslated(page, language) == [], untranslated(page, language)
+    tab_to(page, "#file")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(prices))
+    tab_to(page, "#import-pin")
+    page.keyboard.type("9999")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    result = page.locator("#result-title").inner_text()
+    assert "ceny.csv" in result and " 1" in result
+    bad = page.locator("table.bad-rows tbody tr")
+    assert bad.count() == 1 and bad.first.inner_text().startswith("3")  # the line with the wrong check digit
+    assert untranslated(page, language) == [], untranslated(page, language)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"office-{language}-catalogue-import.png"), full_page=True)
