@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from pos.sales.models import Sale, SaleVat
 from tests.conftest import login
 from tests.integration.office.test_office_pages import english, sign_in
-from tests.integration.test_returns_and_shifts import sell
+from tests.integration.test_returns_and_shifts import BOSS, sell
 
 
 def shop_today(app) -> dt.date:
@@ -27,6 +27,10 @@ def made_sales(app):
     demo.post("/api/v1/shifts", json={"opening_float": 0})
     first = sell(demo, [("SKU-000012", 2), ("SKU-000013", 1)])
     second = sell(demo, [("SKU-000014", 1)])
+    returned = demo.post("/api/v1/returns", json={"sale_id": first["id"], "approval": BOSS,
+                                                 "lines": [{"sale_line_id": first["lines"][0]["id"], "quantity": 1}]})
+    assert returned.status_code == 201, returned.get_json()
+    first["returned"] = returned.get_json()["total"]
     anna = login(client, "anna", "4321", "T2")
     anna.post("/api/v1/shifts", json={"opening_float": 0})
     third = sell(anna, [("SKU-000015", 3)])
@@ -67,6 +71,8 @@ def test_sales_totals_by_each_grouping_match_the_tills_sales_in_page_chart_and_c
     assert [(row["day"], row["currency"], int(row["sales"]), int(row["total_minor_units"])) for row in by_day] == [
         (three_ago.isoformat(), currency, 1, third["total"]),
         (today.isoformat(), currency, 2, first["total"] + second["total"])]
+    assert [(int(row["returns"]), int(row["returned_minor_units"]), int(row["net_minor_units"])) for row in by_day] == [
+        (0, 0, third["total"]), (1, first["returned"], first["total"] + second["total"] - first["returned"])]
     by_till = {row["terminal"]: int(row["total_minor_units"]) for row in csv_rows(client, f"by=terminal&{week}")}
     assert by_till == {"S1/T1": first["total"] + second["total"], "S1/T2": third["total"]}
     by_cashier = {row["cashier"]: int(row["sales"]) for row in csv_rows(client, f"by=cashier&{week}")}
@@ -77,6 +83,10 @@ def test_sales_totals_by_each_grouping_match_the_tills_sales_in_page_chart_and_c
     by_vat = {row["vat"].split()[0]: (int(row["total_minor_units"]), int(row["vat_minor_units"]))
               for row in csv_rows(client, f"by=vat&{week}")}
     assert by_vat == vat_by_group(app)
+    returned_by_vat = [int(row["returned_minor_units"]) for row in csv_rows(client, f"by=vat&{week}")]
+    assert sum(returned_by_vat) == first["returned"] and sorted(returned_by_vat)[-1] == first["returned"]
+    assert {row["cashier"]: int(row["returns"]) for row in csv_rows(client, f"by=cashier&{week}")} == {
+        "demo": 1, "anna": 0}
 
     # only today: the sale three days ago is outside the range
     assert [row["day"] for row in csv_rows(client, f"by=day&from={today}&to={today}")] == [today.isoformat()]
