@@ -4,6 +4,7 @@ checked, not the clock); and the CSV import, which writes the good rows, lists t
 is confirmed with the manager's PIN and audited."""
 from __future__ import annotations
 
+import html
 import io
 
 from sqlalchemy import func, select, text
@@ -121,7 +122,9 @@ def test_an_import_writes_the_good_rows_and_lists_each_bad_one_by_line(app):
     assert "prices.csv: 1 created, 1 updated, 4 bad rows left out." in page
     bad_rows = page.split('class="bad-rows"')[1]
     for line, reason in ((4, "vat_group"), (5, "check digit"), (6, "price"), (7, "belongs to product SKU-000001")):
-        assert f'<td class="num">{line}</td><td><code>' in bad_rows and reason in bad_rows, (line, reason)
+        assert f"<td class=\"num\">{line}</td>" in bad_rows and reason in bad_rows, (line, reason)
+    hints = html.unescape(bad_rows)  # what to do, in the reader's language, beside the importer's detail
+    assert "Use one of this country's VAT group letters." in hints and "Check the barcode's digits" in hints
     assert products(app) == before + 1 and price_of(app, "NEW-1") == 749 and price_of(app, "SKU-000000") == 9000
     with app.extensions["pos.db"].unit_of_work(read_only=True) as uow:
         assert uow.session.scalar(select(Barcode.code).join(Product).where(Product.sku == "NEW-1")) == "5901234123457"
