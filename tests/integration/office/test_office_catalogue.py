@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from pos.catalogue.models import Barcode, Product
 from pos.office.catalogue import matching
-from tests.integration.office.test_office_pages import audit, csrf_token, english, sign_in
+from tests.integration.office.test_office_pages import audit, csrf_token, english, sign_in, store_node  # noqa: F401
 
 
 def products(app) -> int:
@@ -150,3 +150,12 @@ def test_an_import_needs_the_managers_pin_and_csrf_and_writes_nothing_without_th
                               "pin": "9999", "file": (io.BytesIO("sku\nż".encode("iso-8859-2")), "l.csv")})
     assert latin.status_code == 422 and "UTF-8" in latin.get_data(as_text=True)
     assert products(app) == before and price_of(app, "SKU-000000") == 8484
+
+
+def test_a_store_reads_its_catalogue_but_imports_only_at_head_office(store_node):
+    client = english(store_node)
+    sign_in(client)
+    page = client.get("/office/catalogue").get_data(as_text=True)
+    assert "3 found" in page and "/office/catalogue/import" not in page  # its catalogue comes from HQ
+    assert client.get("/office/catalogue/import").status_code == 404
+    assert client.get("/office/sales").status_code == 200 and client.get("/office/customers").status_code == 200
