@@ -29,7 +29,7 @@ def install(app) -> None:
         WTF_CSRF_TIME_LIMIT=app.config["POS_OFFICE_SESSION_HOURS"] * 3600,
     )
     csrf.init_app(app)
-    from pos.office import audit, channels, fleet, quarantine, session, staff, stock  # noqa: F401  (routes on bp)
+    from pos.office import audit, catalogue, channels, customers, fleet, quarantine, sales, session, staff, stock  # noqa: F401  (routes on bp)
     app.register_blueprint(bp)
     app.add_url_rule("/admin", "office_alias", lambda: redirect(url_for("office.home")))
 
@@ -103,3 +103,28 @@ def _office_globals():
 def _iso(text: str | None) -> str:
     """A moment given as ISO text (the services' JSON) in the reader's format."""
     return _when(dt.datetime.fromisoformat(text)) if text else "—"
+
+
+@bp.app_template_filter("office_money")
+def _money(amount: int | None, currency: str) -> str:
+    """Integer minor units written as the reader's language writes that currency (1 234,50 zł)."""
+    from babel.numbers import format_currency, get_currency_precision
+    from flask_babel import get_locale
+
+    if amount is None:
+        return "—"
+    from decimal import Decimal
+
+    return format_currency(Decimal(amount).scaleb(-get_currency_precision(currency)), currency,
+                           locale=get_locale())
+
+
+@bp.app_template_filter("office_day")
+def _day(day) -> str:
+    """A day (a date or ISO text) the way the reader's language writes it."""
+    from babel.dates import format_date
+    from flask_babel import get_locale
+
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return format_date(day, "medium", locale=get_locale())

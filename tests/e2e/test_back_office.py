@@ -21,8 +21,8 @@ from tests.e2e.conftest import ARTIFACTS
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "pos" / "translations"
 # (link text's page, the address it opens): the order the navigation offers them in
 PAGES = [("stores", "/office/stores"), ("quarantine", "/office/quarantine"), ("stock", "/office/stock"),
-         ("movements", "/office/stock/movements"), ("staff", "/office/staff"), ("channels", "/office/channels"),
-         ("audit", "/office/audit")]
+         ("movements", "/office/stock/movements"), ("catalogue", "/office/catalogue"), ("staff", "/office/staff"), ("channels", "/office/channels"),
+         ("customers", "/office/customers"), ("sales", "/office/sales"), ("audit", "/office/audit")]
 
 
 def office_messages(language: str, everywhere: bool = False) -> dict[str, str]:
