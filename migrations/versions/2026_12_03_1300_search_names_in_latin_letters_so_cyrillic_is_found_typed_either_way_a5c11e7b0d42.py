@@ -4,7 +4,7 @@ Products' search_name is now anyascii's transliteration, casefolded (pos.text.se
 names are recomputed in batches.
 
 Revision ID: a5c11e7b0d42
-Revises: 3f1c2a7b9d04
+Revises: 4a7c9e2b1d63
 Create Date: 2026-12-03 13:00:00.000000+00:00
 """
 import unicodedata
@@ -14,7 +14,7 @@ from alembic import op
 from anyascii import anyascii
 
 revision = 'a5c11e7b0d42'
-down_revision = '3f1c2a7b9d04'
+down_revision = '4a7c9e2b1d63'
 branch_labels = None
 depends_on = None
 
