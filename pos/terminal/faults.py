@@ -37,6 +37,22 @@ def fault_strings() -> dict:
                                    gettext("Rename the product in the catalogue, then sell it.")],
             "bad_configuration": [gettext("The fiscal printer's address in the till settings is wrong."),
                                   gettext("Fix the fiscal printer's address (code page) in the till settings.")],
+            # the receipt printer's own (a key "device:code" wins over the code alone)
+            "printer:bad_configuration": [gettext("The receipt printer's address in the till settings is wrong."),
+                                          gettext("Ask a manager to fix the receipt printer's address (for USB: "
+                                                  "usb:// and the vendor:product id lsusb shows).")],
+            "driver_missing": [gettext("This till cannot drive a USB receipt printer: its USB support is not "
+                                       "installed."),
+                               gettext("Ask support to install the till's USB extra and libusb, or connect the "
+                                       "printer by network or serial cable.")],
+            "libusb_missing": [gettext("This till cannot drive a USB receipt printer: the libusb library is "
+                                       "missing."),
+                               gettext("Ask support to install libusb, then press Retry.")],
+            "usb_device_not_found": [gettext("The USB receipt printer is not connected to this till."),
+                                     gettext("Switch the printer on and plug its USB cable in, then press Retry.")],
+            "usb_permission_denied": [gettext("The till may not use the USB receipt printer (access denied)."),
+                                      gettext("Ask support to give the till access to the printer (the README's "
+                                              "udev rule), re-plug it, then press Retry.")],
         },
         "stuck_sale": gettext("Receipt no. {number} waits for the fiscal printer: resolve"),
         "void_fiscal": gettext("Void fiscal receipt"),

@@ -787,8 +787,9 @@
   }
 
   /** The fault in the page's language where the code is known (its figures filled in), else the device's words. */
-  function faultText(fault) {
-    const known = fault && T.fault_texts && T.fault_texts[fault.code];
+  function faultText(fault, device) {
+    const texts = T.fault_texts || {};
+    const known = fault && (texts[`${device || fault.device}:${fault.code}`] || texts[fault.code]);
     if (!known) return { message: fault ? fault.message : "", action: fault ? fault.action || "" : "" };
     const currency = (state.sale && state.sale.currency) || "PLN";
     const figures = {};
@@ -813,7 +814,7 @@
       element.classList.toggle("warn", Boolean(notice) && !faulty.length);
       element.textContent = faulty.length
         ? `${T.devices}: ` + faulty.map((item) => {
-          const text = faultText(item.error);
+          const text = faultText(item.error, item.name);
           return `${deviceName(item.name)}: ${text.message} ${T.what_to_do}: ${text.action}`;
         }).join(" · ")
         : notice ? `${T.devices}: ${notice.message}` : `${T.devices}: ${deviceSummary(data)}`;
