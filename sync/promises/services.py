@@ -32,6 +32,7 @@ from sync.stock import reservations
 from sync.stock.availability import Freshness, contribution, location_states, sales_buffers
 from sync.stock.channels import channel_rule
 from sync.stock.holds import publish_holds
+from sync.webhooks.events import enqueue
 
 log = logging.getLogger(__name__)
 ACTIVE = ("held", "committed")
@@ -265,7 +266,13 @@ def apply(session, conflict: PromiseConflict, store: str, locked: dict, manager,
     for step in conflict.proposal["steps"]:
         detail = f"promise conflict {conflict.id} at {store}"
         if step["action"] == "cancel":
-            reservations.give_back(session, uuid.UUID(step["reservation_id"]), f"cancelled: {detail}")
+            cancelled = reservations.give_back(session, uuid.UUID(step["reservation_id"]), f"cancelled: {detail}")
+            # The shop must cancel its order too: it learns it now, not when it next reads the reservation.
+            enqueue(session, "reservation.cancelled", {
+                "reservation_id": str(cancelled.id), "channel": cancelled.channel, "reference": cancelled.reference,
+                "order_id": cancelled.order_id, "status": cancelled.status, "reason": "promise_conflict",
+                "promise_conflict_id": str(conflict.id), "store": store, "sku": conflict.sku,
+                "quantity": step["quantity"]})
         else:
             _re_source(session, step, conflict, codes[step["to"]], detail)
     _resolve(conflict, APPLIED, manager, note)

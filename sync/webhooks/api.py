@@ -23,7 +23,8 @@ from sync.webshop.schemas import RequiredIdempotencyKey
 
 api = APIBlueprint("webhooks", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="webhooks")], abp_security=BEARER)
 SCOPE = "webhooks:manage"
-Event = Literal["stock.changed", "customer.purchased", "return.created", "delivery.updated", "stock.oversold"]
+Event = Literal["stock.changed", "customer.purchased", "return.created", "delivery.updated", "stock.oversold",
+                "reservation.cancelled"]
 
 
 class WebhookSubscriptionIn(Strict):

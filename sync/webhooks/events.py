@@ -3,7 +3,8 @@
 stock.changed      a channel's ATS for a SKU changed
 customer.purchased a web order, or a store sale with a customer (read from the change feed)
 return.created     a store return (from the change feed), e.g. for an NPS survey
-stock.oversold     a marketplace order for pieces no longer there (sync/channels raises the incident)"""
+stock.oversold     a marketplace order for pieces no longer there (sync/channels raises the incident)
+reservation.cancelled  HQ cancelled a shop's reservation (a store sold the promised units; sync/promises)"""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -15,7 +16,8 @@ from pos.sales.models import Sale
 from pos.customers.models import Customer
 from sync.webhooks.models import FeedCursor, WebhookDelivery, WebhookSubscription
 
-EVENTS = ("stock.changed", "customer.purchased", "return.created", "delivery.updated", "stock.oversold")
+EVENTS = ("stock.changed", "customer.purchased", "return.created", "delivery.updated", "stock.oversold",
+          "reservation.cancelled")
 FEED_CURSOR = "webhooks"
 
 

@@ -142,8 +142,27 @@ def a_sale_of(product, quantity: int, receipt_number: int = 1) -> dict:
     return sale
 
 
+def subscribe(app, events: list[str]) -> None:
+    from sync.webhooks.models import WebhookSubscription
+
+    with app.extensions["pos.db"].unit_of_work() as uow:
+        client, _key = add_client(uow.session, f"hook-{uuid.uuid4().hex[:6]}", ["webhooks:manage"])
+        uow.session.add(WebhookSubscription(client_id=client.id, url="https://shop.example/hooks", events=events,
+                                            secret="s" * 32))
+        uow.commit()
+
+
+def deliveries(app, event: str) -> list[dict]:
+    from sync.webhooks.models import WebhookDelivery
+
+    with app.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+        return [d.payload["data"] for d in uow.session.scalars(select(WebhookDelivery)
+                                                                .where(WebhookDelivery.event == event))]
+
+
 def test_with_nowhere_else_to_send_it_the_reservation_is_cancelled_and_no_level_goes_negative(hq):
     client, s9, product, collect, web = a_store_with_promises(hq, warehouse_units=0)
+    subscribe(hq, ["reservation.cancelled"])
     # The store sold all ten and two more it had not booked in: on hand −2 at HQ, ten promised.
     big = a_sale_of(product, 12)
     answer = client.post("/api/v1/sync/push", json={"changes": changes(("sale", big), start=2)}, headers=s9)
@@ -165,6 +184,11 @@ def test_with_nowhere_else_to_send_it_the_reservation_is_cancelled_and_no_level_
     assert conflict.status == "applied" and conflict.open_key is None
     assert levels(hq, product)["S9"] == (-2, 0, 0)  # what the store sold, nothing more taken
     assert_books_hold(hq)
+    # The web shop is told at once, so it cancels its orders too (the signed delivery goes out with the worker).
+    told = sorted(deliveries(hq, "reservation.cancelled"), key=lambda d: d["reference"])
+    assert {d["reservation_id"] for d in told} == {web["id"], collect["id"]} and len(told) == 2
+    assert all(d["reason"] == "promise_conflict" and d["promise_conflict_id"] == incident["id"]
+               and d["store"] == "S9" and d["status"] == "released" and d["sku"] == product.sku for d in told)
 
 
 def test_a_dismissed_incident_changes_nothing_and_a_proposal_the_levels_moved_past_is_renewed(hq):
