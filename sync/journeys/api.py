@@ -75,7 +75,7 @@ def export_customer(path: CustomerPath):
     return run(work, read_only=True, auth=False)
 
 
-@api.get("/journeys/tasks", responses={200: TasksOut, **problem_responses(401, 403, 422)})
+@api.get("/call-centre/tasks", responses={200: TasksOut, **problem_responses(401, 403, 422)})
 def list_tasks(query: TaskQuery):
     """The work queue (staff): open tasks oldest first, each with the customer's recent timeline."""
     def work(session, _):
@@ -84,7 +84,7 @@ def list_tasks(query: TaskQuery):
     return run(work, read_only=True, auth=False)
 
 
-@api.post("/journeys/tasks/<uuid:task_id>/outcome", responses={200: TaskOut, **problem_responses(401, 403, 404, 409, 422)})
+@api.post("/call-centre/tasks/<uuid:task_id>/outcome", responses={200: TaskOut, **problem_responses(401, 403, 404, 409, 422)})
 def close_task(path: TaskPath, body: TaskOutcomeIn):
     """Close a task with an outcome code; it goes on the customer's timeline."""
     def work(session, _):

@@ -127,13 +127,13 @@ def test_courier_reports_become_texts_and_a_follow_up_task(app, client):
     assert len(FakeSmsApi.sent) == 2
 
     agent = login(client)  # the call centre works the queue with a staff login
-    [queued] = agent.get("/api/v1/journeys/tasks?queue=call_centre").get_json()["items"]
+    [queued] = agent.get("/api/v1/call-centre/tasks?queue=call_centre").get_json()["items"]
     assert queued["id"] == str(task.id) and any(e["kind"] == "delivery" for e in queued["context"]["timeline"])
-    bad = agent.post(f"/api/v1/journeys/tasks/{task.id}/outcome", json={"outcome": "maybe"})
+    bad = agent.post(f"/api/v1/call-centre/tasks/{task.id}/outcome", json={"outcome": "maybe"})
     assert bad.status_code == 422
-    done = agent.post(f"/api/v1/journeys/tasks/{task.id}/outcome", json={"outcome": "reached_happy", "note": "ok"})
+    done = agent.post(f"/api/v1/call-centre/tasks/{task.id}/outcome", json={"outcome": "reached_happy", "note": "ok"})
     assert done.status_code == 200 and done.get_json()["status"] == "done"
-    assert agent.get("/api/v1/journeys/tasks").get_json()["items"] == []
+    assert agent.get("/api/v1/call-centre/tasks").get_json()["items"] == []
     timeline = agent.get(f"/api/v1/customers/{customer.id}").get_json()["timeline"]
     assert [e["details"]["status"] for e in timeline if e["kind"] == "task"] == ["reached_happy"]
 
