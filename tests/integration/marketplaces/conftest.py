@@ -52,19 +52,38 @@ def strict_fake():
             fake.stop()
 
 
+def allegro_client(fake, timeout: float = CLIENT_TIMEOUT):
+    saved_refresh_tokens: list[str] = []
+    client = get_client(
+        "allegro", fake.base_url,
+        {"client_id": "allegro-client", "client_secret": "allegro-secret", "refresh_token": "allegro-refresh-0"},
+        on_refresh_token=saved_refresh_tokens.append, timeout=timeout, retry=FAST_RETRY,
+        poll_interval=0.01, poll_timeout=5,
+    )
+    client.saved_refresh_tokens = saved_refresh_tokens
+    return client
+
+
+@pytest.fixture
+def patient_allegro_client():
+    """A client that waits as long as the fake needs, for tests about big batches rather than timeouts."""
+    clients = []
+
+    def make(fake):
+        clients.append(allegro_client(fake, timeout=30))
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        client.close()
+
+
 @pytest.fixture
 def allegro(strict_fake):
     from marketplaces.fakes.allegro import FakeAllegro
 
     fake = strict_fake(FakeAllegro())
-    saved_refresh_tokens: list[str] = []
-    client = get_client(
-        "allegro", fake.base_url,
-        {"client_id": "allegro-client", "client_secret": "allegro-secret", "refresh_token": "allegro-refresh-0"},
-        on_refresh_token=saved_refresh_tokens.append, timeout=CLIENT_TIMEOUT, retry=FAST_RETRY,
-        poll_interval=0.01, poll_timeout=5,
-    )
-    client.saved_refresh_tokens = saved_refresh_tokens
+    client = allegro_client(fake)
     yield fake, client
     client.close()
 
