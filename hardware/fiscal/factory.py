@@ -68,21 +68,7 @@ def _open_emulator(address, journal, **options) -> FiscalPrinter:
                           "Use emulator://posnet, emulator://noviapi or emulator://checkbox.")
     if passthrough:
         url += ("&" if "?" in url else "?") + urlencode(passthrough)
-    try:
-        printer = open_fiscal_printer(url, journal, **options)
-    except BaseException:
-        emulator.stop()
-        raise
-    printer.emulator = emulator
-    original_close = printer._close
-
-    def close_with_emulator():
-        try:
-            original_close()
-        finally:
-            emulator.stop()
-    printer._close = close_with_emulator
-    return printer
+    return _open_with_emulator(url, emulator, journal, **options)
 
 
 def _open_checkbox_emulator(address, journal, memory, **options) -> FiscalPrinter:
@@ -101,8 +87,14 @@ def _open_checkbox_emulator(address, journal, memory, **options) -> FiscalPrinte
     query = {"license": licence, "pin": pin,
              **{k: v for k, v in address.options.items()
                 if k in ("state", "timeout", "settle", "retry", "codes", "warn", "device")}}
+    return _open_with_emulator(f"{base}?{urlencode(query)}", emulator, journal, **options)
+
+
+def _open_with_emulator(url: str, emulator, journal, **options) -> FiscalPrinter:
+    """The printer at ``url`` owns the emulator serving it: closing one stops the other, and an emulator
+    whose printer never opened is stopped at once."""
     try:
-        printer = open_fiscal_printer(f"{base}?{urlencode(query)}", journal, **options)
+        printer = open_fiscal_printer(url, journal, **options)
     except BaseException:
         emulator.stop()
         raise
