@@ -90,10 +90,10 @@ def serving(app):
         app.extensions["pos.db"].dispose()
 
 
-@pytest.fixture
-def page(browser, live_store):
-    """A fresh browser tab (own sessionStorage) that may load nothing but the store node itself."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
+def store_only_tab(browser, live_store, **context_options):
+    """A fresh browser context and tab (own sessionStorage) that may load nothing but the store node itself;
+    the tab's script errors collect in ``tab.script_errors``."""
+    context = browser.new_context(**context_options)
     store_host = urlsplit(live_store.url).netloc
 
     def only_the_store(route):
@@ -108,7 +108,14 @@ def page(browser, live_store):
     script_errors: list[str] = []
     tab.on("pageerror", lambda error: script_errors.append(str(error)))
     tab.script_errors = script_errors
+    return context, tab
+
+
+@pytest.fixture
+def page(browser, live_store):
+    """A fresh browser tab (own sessionStorage) that may load nothing but the store node itself."""
+    context, tab = store_only_tab(browser, live_store, viewport={"width": 1366, "height": 768})
     yield tab
     context.close()
-    assert script_errors == [], script_errors
+    assert tab.script_errors == [], tab.script_errors
     assert live_store.outside_requests == [], "the page must not fetch anything from outside the store node"

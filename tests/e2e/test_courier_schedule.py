@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, store_only_tab
 
 PHONE = {"width": 390, "height": 844}
 
@@ -33,23 +32,11 @@ class Manager:
 @pytest.fixture
 def phone(browser, live_store):
     """A phone-sized tab that may load nothing but the store node itself."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    store_host = urlsplit(live_store.url).netloc
-
-    def only_the_store(route):
-        if urlsplit(route.request.url).netloc == store_host:
-            route.continue_()
-        else:
-            live_store.outside_requests.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_the_store)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
+    context, tab = store_only_tab(browser, live_store, viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
     yield tab
     context.close()
-    assert errors == [], errors
+    assert tab.script_errors == [], tab.script_errors
     assert live_store.outside_requests == []
 
 
