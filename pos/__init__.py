@@ -137,6 +137,13 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     app.register_api(dispatch_api)
     app.register_blueprint(dispatch_pages)
 
+    # /metrics: the node's own figures; at HQ and standalone also sync's (freshness, channels, incidents).
+    from pos import metrics
+    metrics.install(app)
+    if app.config["POS_ROLE"] in ("hq", "standalone"):
+        from sync.metrics import sync_figures
+        metrics.add_collector(app, sync_figures)
+
     # The back office: managers' pages (HQ and standalone see every store; a store node shows its own part).
     from pos.office.web import install as install_office
     install_office(app)

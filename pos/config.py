@@ -143,6 +143,8 @@ class NodeSettings(BaseSettings):
         "INFO", description="the node's own loggers; libraries log warnings and worse only")
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line")
     access_log: bool = Field(False, description="log every HTTP request (query secrets redacted)")
+    metrics_token: SecretStr = Field(SecretStr(""), description="bearer token for /metrics; empty = "
+                                                                "loopback scrapers only")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -171,6 +173,7 @@ class NodeSettings(BaseSettings):
         """The app.config keys the code reads: ``POS_<FIELD>`` and Flask's ``SECRET_KEY``."""
         config = {f"POS_{name.upper()}": value for name, value in self if name not in ("secret_key",)}
         config["POS_STORE_TOKEN"] = self.store_token.get_secret_value()
+        config["POS_METRICS_TOKEN"] = self.metrics_token.get_secret_value()
         config["POS_DATABASE_URL"] = self.database_url or "sqlite:///" + str(Path(instance_path) / "pos.sqlite3")
         config["POS_DEVICE_DIR"] = self.device_dir or str(Path(instance_path) / "devices")
         if self.device_startup is None:
