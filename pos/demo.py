@@ -17,7 +17,10 @@ from pos.staff.services import hash_pin
 from pos.stock.services import record_movements
 from pos.stores.services import ensure_store, ensure_terminal
 
-DEMO_CASHIERS = (("demo", "Demo Cashier", "cashier", "1234"), ("boss", "Demo Manager", "manager", "9999"))
+# Logins and PINs are the same everywhere (the README gives them); the names are the country's.
+DEMO_CASHIERS = (("demo", "cashier", "1234"), ("boss", "manager", "9999"))
+DEMO_NAMES = {"PL": ("Anna Kowalska", "Piotr Nowak"), "CZ": ("Jana Nováková", "Petr Svoboda"),
+              "UA": ("Олена Шевченко", "Андрій Коваленко")}
 
 
 def load_demo(session, config: dict, product_count: int = 5000) -> bool:
@@ -35,9 +38,9 @@ def load_demo(session, config: dict, product_count: int = 5000) -> bool:
                     fiscal_url=f"emulator://{fiscal}?memory={devices / 'fiscal-memory.json'}",
                     display_url="emulator://display", scanner_url="", scale_url="emulator://scale?grams=1250")
     ensure_terminal(session, location, "T2", printer_url="emulator://printer")
-    for login, name, role, pin in DEMO_CASHIERS:
+    for (login, role, pin), name in zip(DEMO_CASHIERS, DEMO_NAMES.get(location.country, DEMO_NAMES["PL"])):
         session.add(Cashier(login=login, name=name, role=role, pin_hash=hash_pin(pin)))
-    rows = demo_products(product_count, settings().country.vat_rates)
+    rows = demo_products(product_count, settings().country.vat_rates, country=location.country)
     write_rows(session, rows, location.currency)
     products = session.execute(select(Product.id, Product.unit)).all()
     # Opening stock: a goods receipt, so levels start from the ledger like everything else.

@@ -1,4 +1,5 @@
 """flask catalog import and flask demo load, through Click's runner against the real app."""
+import pytest
 from sqlalchemy import func, select
 
 from pos.catalogue.barcodes import with_check_digit
@@ -61,3 +62,37 @@ def test_demo_load_runs_once(database_url, tmp_path):
     client = app.test_client()
     assert client.post("/api/v1/auth/login", json={"login": "boss", "pin": "9999"}).status_code == 201
     app.extensions["pos.db"].dispose()
+
+
+@pytest.mark.parametrize("country, currency, prefix, letters, manager", [
+    ("PL", "PLN", "590", "ąćęłńóśźż", "Piotr Nowak"),
+    ("CZ", "CZK", "859", "áčďéěíňóřšťúůýž", "Petr Svoboda"),
+    ("UA", "UAH", "482", "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя", "Андрій Коваленко"),
+])
+def test_each_countrys_demo_speaks_its_language_in_its_currency_with_no_name_twice(
+        tmp_path, country, currency, prefix, letters, manager):
+    from sqlalchemy import select
+
+    from pos.catalogue.models import Barcode, Product
+    from pos.staff.models import Cashier
+    from pos.stores.models import Location
+    from tests.conftest import make_test_app, migrate
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    migrate(url)
+    app = make_test_app(url, tmp_path, POS_COUNTRY=country, POS_STORE_CODE=f"{country}1")
+    try:
+        result = app.test_cli_runner().invoke(args=["demo", "load", "--products", "600"])
+        assert result.exit_code == 0, result.output
+        with app.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+            names = uow.session.scalars(select(Product.name)).all()
+            codes = uow.session.scalars(select(Barcode.code)).all()
+            currencies = set(uow.session.scalars(select(Product.currency)))
+            location = uow.session.scalars(select(Location).where(Location.code == f"{country}1")).one()
+            staff = set(uow.session.scalars(select(Cashier.name)))
+        assert len(names) == len(set(names)) == 600
+        assert sum(any(letter in name.lower() for letter in letters) for name in names) > 300
+        assert all(code.startswith(prefix) for code in codes)
+        assert currencies == {currency} and location.currency == currency
+        assert manager in staff
+    finally:
+        app.extensions["pos.db"].dispose()
