@@ -11,7 +11,8 @@ from sqlalchemy import select
 from pos.catalogue.generator import demo_products
 from pos.catalogue.importer import write_rows
 from pos.catalogue.models import Product
-from pos.http import database, settings
+from pos.countries import country
+from pos.http import database
 from pos.staff.models import Cashier
 from pos.staff.services import hash_pin
 from pos.stock.services import record_movements
@@ -40,7 +41,7 @@ def load_demo(session, config: dict, product_count: int = 5000) -> bool:
     ensure_terminal(session, location, "T2", printer_url="emulator://printer")
     for (login, role, pin), name in zip(DEMO_CASHIERS, DEMO_NAMES.get(location.country, DEMO_NAMES["PL"])):
         session.add(Cashier(login=login, name=name, role=role, pin_hash=hash_pin(pin)))
-    rows = demo_products(product_count, settings().country.vat_rates, country=location.country)
+    rows = demo_products(product_count, country(config["POS_COUNTRY"]).vat_rates, country=location.country)
     write_rows(session, rows, location.currency)
     products = session.execute(select(Product.id, Product.unit)).all()
     # Opening stock: a goods receipt, so levels start from the ledger like everything else.
