@@ -99,7 +99,28 @@ def test_sales_totals_by_each_grouping_match_the_tills_sales_in_page_chart_and_c
     from decimal import Decimal
     shown = format_currency(Decimal(third["total"]).scaleb(-2), currency, locale="en")
     assert shown in html  # money as the reader's language writes it, not minor units
-    assert "sales.csv" in html
+    assert "sales.csv" in html and "sales.xlsx" in html
+
+
+def test_the_excel_export_holds_the_csvs_figures_as_numbers_and_dates(app):
+    from openpyxl import load_workbook
+
+    first, second, third = made_sales(app)
+    client = english(app)
+    sign_in(client)
+    today = shop_today(app)
+    week = f"from={(today - dt.timedelta(days=6)).isoformat()}&to={today.isoformat()}"
+    answer = client.get(f"/office/sales.xlsx?by=day&{week}")
+    assert answer.status_code == 200 and answer.mimetype.endswith("spreadsheetml.sheet")
+    assert answer.headers["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(answer.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    from_csv = csv_rows(client, f"by=day&{week}")
+    assert list(rows[0]) == list(from_csv[0].keys())
+    assert [(cell[0].date() if isinstance(cell[0], dt.datetime) else cell[0], *cell[1:]) for cell in rows[1:]] == [
+        (dt.date.fromisoformat(row["day"]), row["currency"], *(int(row[key]) for key in list(row)[2:]))
+        for row in from_csv]
+    assert sum(row[3] for row in rows[1:]) == first["total"] + second["total"] + third["total"]
 
 
 def test_sales_are_for_managers_and_bad_dates_fall_back_to_the_last_week(app):
@@ -107,6 +128,7 @@ def test_sales_are_for_managers_and_bad_dates_fall_back_to_the_last_week(app):
     sign_in(client, "demo", "1234")
     assert client.get("/office/sales").status_code == 403
     assert client.get("/office/sales.csv").status_code == 403
+    assert client.get("/office/sales.xlsx").status_code == 403
     manager = english(app)
     sign_in(manager)
     page = manager.get("/office/sales?from=yesterday&to=2026-13-45&by=nonsense")
