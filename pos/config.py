@@ -123,6 +123,8 @@ class NodeSettings(BaseSettings):
     smtp_host: str = Field("", description="mail server; empty = messages only logged (the demo)")
     smtp_port: int = Field(25, ge=1, le=65535, description="mail server port")
     smtp_tls: Literal["none", "starttls", "ssl"] = Field("none", description="none, starttls or ssl")
+    smtp_ca_file: str = Field("", description="CA certificates (PEM) the mail server's TLS certificate is checked "
+                                              "against; empty = the system's")
     smtp_user: str = Field("", description="mail server login")
     smtp_password: str = Field("", description="mail server password (from the environment only)")
     mail_from: str = Field("shop@localhost", description="sender of the shop's e-mails")

@@ -51,14 +51,15 @@ class SmtpMailer:
         if not s.smtp_host:
             raise SendFailed("POS_SMTP_HOST is not set")
         try:
+            # The certificate and its name are always checked; a private CA is named, never the check dropped.
+            context = ssl.create_default_context(cafile=s.smtp_ca_file or None) if s.smtp_tls != "none" else None
             if s.smtp_tls == "ssl":
-                client = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=self.timeout,
-                                          context=ssl.create_default_context())
+                client = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=self.timeout, context=context)
             else:
                 client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout)
             with client:
                 if s.smtp_tls == "starttls":
-                    client.starttls(context=ssl.create_default_context())
+                    client.starttls(context=context)
                 if s.smtp_user:
                     client.login(s.smtp_user, s.smtp_password)
                 refused = client.send_message(message)

@@ -23,6 +23,7 @@ class JourneySettings:
     smtp_host: str
     smtp_port: int
     smtp_tls: str  # none | starttls | ssl
+    smtp_ca_file: str  # empty: the system's CAs
     smtp_user: str
     smtp_password: str
     mail_from: str
@@ -49,7 +50,8 @@ class JourneySettings:
             quiet_start=int(quiet[0]), quiet_end=int(quiet[1]),
             cap_messages=int(cap[0]), cap_days=int(cap[1]),
             smtp_host=_get(config, "POS_SMTP_HOST", ""), smtp_port=int(_get(config, "POS_SMTP_PORT", "25")),
-            smtp_tls=_get(config, "POS_SMTP_TLS", "none"), smtp_user=_get(config, "POS_SMTP_USER", ""),
+            smtp_tls=_get(config, "POS_SMTP_TLS", "none"), smtp_ca_file=_get(config, "POS_SMTP_CA_FILE", ""),
+            smtp_user=_get(config, "POS_SMTP_USER", ""),
             smtp_password=_get(config, "POS_SMTP_PASSWORD", ""),
             mail_from=_get(config, "POS_MAIL_FROM", "shop@localhost"),
             sms_gateway=_get(config, "POS_SMS_GATEWAY", "log"),
