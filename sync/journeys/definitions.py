@@ -61,7 +61,8 @@ class Task(_Strict):
 
 class Webhook(_Strict):
     type: Literal["webhook"]
-    event: Literal["customer.purchased", "return.created", "delivery.updated"] | str = Field(max_length=32)
+    # The step's name, sent as ``data.name`` of a ``journey.step`` webhook (what a receiver subscribes to).
+    event: str = Field(pattern=r"^[a-z0-9_]{1,32}(\.[a-z0-9_]{1,32}){0,3}$", max_length=64)
 
 
 Step = Annotated[Union[Wait, Message, Coupon, Task, Webhook], Field(discriminator="type")]

@@ -156,5 +156,7 @@ def _in_database(session, row, customer, now) -> None:
             ["idempotency_key"])
     else:
         from sync.webhooks.events import enqueue
-        enqueue(session, step["event"], {"journey": row.payload.get("journey"), "customer": {"id": str(customer.id)},
-                                         "event": event, "key": row.idempotency_key})
+        # One subscribable type for every journey's webhook step; the step's own name tells them apart.
+        enqueue(session, "journey.step", {"name": step["event"], "journey": row.payload.get("journey"),
+                                          "customer": {"id": str(customer.id)}, "event": event,
+                                          "key": row.idempotency_key})

@@ -23,8 +23,7 @@ from sync.webshop.schemas import RequiredIdempotencyKey
 
 api = APIBlueprint("webhooks", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="webhooks")], abp_security=BEARER)
 SCOPE = "webhooks:manage"
-Event = Literal["stock.changed", "customer.purchased", "return.created", "delivery.updated", "stock.oversold",
-                "reservation.cancelled"]
+Event = Literal[EVENTS]  # the one list: events.py
 
 
 class WebhookSubscriptionIn(Strict):

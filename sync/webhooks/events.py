@@ -17,7 +17,7 @@ from pos.customers.models import Customer
 from sync.webhooks.models import FeedCursor, WebhookDelivery, WebhookSubscription
 
 EVENTS = ("stock.changed", "customer.purchased", "return.created", "delivery.updated", "stock.oversold",
-          "reservation.cancelled")
+          "reservation.cancelled", "journey.step")
 FEED_CURSOR = "webhooks"
 
 
