@@ -29,7 +29,8 @@ def install(app) -> None:
         WTF_CSRF_TIME_LIMIT=app.config["POS_OFFICE_SESSION_HOURS"] * 3600,
     )
     csrf.init_app(app)
-    from pos.office import audit, catalogue, channels, customers, fleet, quarantine, sales, session, staff, stock  # noqa: F401  (routes on bp)
+    from pos.office import (audit, catalogue, channels, customers, fleet, journeys, quarantine, sales,  # noqa: F401
+                            session, staff, stock)  # (routes on bp)
     app.register_blueprint(bp)
     app.add_url_rule("/admin", "office_alias", lambda: redirect(url_for("office.home")))
 
@@ -70,6 +71,8 @@ def _when(moment) -> str:
     from babel.dates import format_datetime
     from flask_babel import get_locale
 
+    if isinstance(moment, str):  # as the services' JSON gives it
+        moment = dt.datetime.fromisoformat(moment)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     zone = ZoneInfo(current_app.extensions["pos.settings"].country.timezone)

@@ -88,14 +88,19 @@ def _end(session, run: JourneyRun, status: str, reason: str, now: dt.datetime) -
                     .values(status="skipped", outcome=f"run ended: {reason}"[:500]))
 
 
+def enters(definition: dict, customer, data: dict, at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether this timeline event starts the journey for the customer: its trigger, age and conditions."""
+    if not matches(definition["trigger"], data):
+        return False
+    if now - at > dt.timedelta(days=definition["max_trigger_age_days"]):
+        return False
+    facts = {**data, "customer": {"id": str(customer.id), "origin": customer.origin}}
+    return all(holds(condition, facts) for condition in definition.get("conditions") or [])
+
+
 def _maybe_start(session, journey, customer, data: dict, at: dt.datetime, now: dt.datetime) -> None:
     definition = journey.definition
-    if not matches(definition["trigger"], data):
-        return
-    if now - at > dt.timedelta(days=definition["max_trigger_age_days"]):
-        return
-    facts = {**data, "customer": {"id": str(customer.id), "origin": customer.origin}}
-    if not all(holds(condition, facts) for condition in definition.get("conditions") or []):
+    if not enters(definition, customer, data, at, now):
         return
     if definition["reentry"] != "allow":
         active = session.scalars(select(JourneyRun).where(JourneyRun.journey_key == journey.key,

@@ -87,7 +87,9 @@ def _one(db, settings, senders, row_id, now) -> str | None:
             return _finish(uow, row, "skipped", str(exc), now)
         row.status, row.lease_until, row.attempts = "sending", now + dt.timedelta(seconds=settings.lease_seconds), \
             row.attempts + 1
-        row.payload = {**row.payload, "sent_as": message["summary"]}
+        # What went, as the customer reads it: the back office's message pages show it (erasure drops it).
+        row.payload = {**row.payload, "sent_as": message["summary"],
+                       "sent_text": message["blocks"]["text" if row.kind == "email" else "sms"]}
         uow.commit()
     try:
         outcome = _send(senders, row, message)

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from pos.schemas import Strict
+from sync.journeys.tasks import OUTCOMES
 
 
 class CartCustomer(Strict):
@@ -83,7 +84,7 @@ class TaskPath(BaseModel):
 
 
 class TaskOutcomeIn(Strict):
-    outcome: Literal["reached_happy", "reached_problem", "no_answer", "call_back", "wrong_number", "declined"]
+    outcome: Literal[OUTCOMES]
     note: str = Field(default="", max_length=1000)
 
 

@@ -9,6 +9,9 @@ from pos.db import utcnow
 from pos.problems import ApiProblem
 from sync.journeys.models import JourneyTask
 
+# How a call went: the call centre picks one; it lands on the customer's timeline.
+OUTCOMES = ("reached_happy", "reached_problem", "no_answer", "call_back", "wrong_number", "declined")
+
 
 def task_json(session, task: JourneyTask) -> dict:
     return {"id": str(task.id), "queue": task.queue, "customer_id": str(task.customer_id), "title": task.title,
