@@ -22,7 +22,8 @@ TRANSLATIONS = Path(__file__).resolve().parents[2] / "pos" / "translations"
 # (link text's page, the address it opens): the order the navigation offers them in
 PAGES = [("stores", "/office/stores"), ("quarantine", "/office/quarantine"), ("stock", "/office/stock"),
          ("movements", "/office/stock/movements"), ("catalogue", "/office/catalogue"), ("staff", "/office/staff"), ("channels", "/office/channels"),
-         ("customers", "/office/customers"), ("sales", "/office/sales"), ("audit", "/office/audit")]
+         ("customers", "/office/customers"), ("journeys", "/office/journeys"), ("sales", "/office/sales"),
+         ("audit", "/office/audit")]
 
 
 def office_messages(language: str, everywhere: bool = False) -> dict[str, str]:
@@ -109,6 +110,15 @@ def test_a_manager_walks_every_page_from_the_keyboard(page, live_store, language
             page.keyboard.press("Enter")
         assert page.locator("h1").is_visible()
         assert page.locator(f"nav.pages a[href='{path}']").get_attribute("aria-current") == "page"
+        assert untranslated(page, language) == [], (name, untranslated(page, language))
+        page.screenshot(path=str(ARTIFACTS / f"office-{language}-{name}.png"), full_page=True)
+
+    # the journeys' messages and the call centre open from the journeys' page
+    for name, path in (("messages", "/office/messages"), ("call-centre", "/office/call-centre")):
+        page.goto(f"{live_store.url}/office/journeys")
+        tab_to(page, f"main a[href='{path}']")
+        with page.expect_navigation(url=f"**{path}"):
+            page.keyboard.press("Enter")
         assert untranslated(page, language) == [], (name, untranslated(page, language))
         page.screenshot(path=str(ARTIFACTS / f"office-{language}-{name}.png"), full_page=True)
 

@@ -41,7 +41,7 @@ def test_journeys_are_listed_previewed_edited_and_switched_off(app, client):
 
     listed = office.get("/office/journeys").get_data(as_text=True)
     assert "NPS survey after a return" in listed and "Abandoned cart reminders" in listed
-    assert "wait → email" in listed
+    assert "wait → e-mail" in listed
 
     page = office.get(NPS).get_data(as_text=True)
     assert "1 customers" in page  # the return just made
