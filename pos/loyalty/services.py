@@ -135,9 +135,9 @@ def account_for(session, customer_id, create: bool = False) -> LoyaltyAccount | 
 
 def earned_in_window(session, account: LoyaltyAccount, days: int, now: dt.datetime | None = None) -> int:
     since = (now or utcnow()) - dt.timedelta(days=days)
-    return session.scalar(select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
+    return int(session.scalar(select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
         LoyaltyEntry.account_id == account.id, LoyaltyEntry.kind.in_(("earn", "reverse")),
-        LoyaltyEntry.at >= since)) or 0
+        LoyaltyEntry.at >= since)) or 0)
 
 
 def tier_of(rules: LoyaltyProgramme, earned: int) -> dict | None:
@@ -266,7 +266,7 @@ def reverse(session, earned_key: str, key: str, returned_value: int, channel: st
     if earlier is not None:
         return earlier
     base = (earned.details or {}).get("purchase_total") or earned.value or 1
-    taken = -(session.scalar(select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
+    taken = -int(session.scalar(select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
         LoyaltyEntry.kind == "reverse", LoyaltyEntry.details["of"].as_string() == earned_key)) or 0)
     share = earned.points if whole else round_half_up(earned.points * min(returned_value, base), base)
     share = min(share, earned.points - taken)
@@ -338,7 +338,7 @@ def give_back(session, entry: LoyaltyEntry, key: str, kind: str, value: int | No
     """Credit a redemption back, whole (``void``: the sale it paid never happened) or for ``value`` of it
     (``refund``: goods paid with points came back), once per key; never more than was spent."""
     spent = -entry.points
-    back = -(session.scalar(select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
+    back = -int(session.scalar(select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
         LoyaltyEntry.kind.in_(("void", "refund")), LoyaltyEntry.details["of"].as_string() == entry.key)) or 0)
     points = spent if value is None else round_half_up(spent * min(value, entry.value), entry.value)
     points = min(points, spent - back) if _existing(session, key) is None else 0
