@@ -91,7 +91,7 @@ def put_programme(body: ProgrammeIn):
 def get_account(path: CustomerPath):
     """Balance, tier and history; a store asks head office (503 loyalty-offline while it cannot)."""
     if current_app.config["POS_ROLE"] == "store":
-        run(lambda session, _: caller(session), read_only=True, auth=False)
+        run(lambda session, _: caller(session) and {}, read_only=True, auth=False)  # a till of this store
         body = tender.summary(path.customer_id)
         return run(lambda session, _: body, read_only=True, auth=False)
 
