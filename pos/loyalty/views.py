@@ -5,7 +5,6 @@ import uuid
 
 from flask import Blueprint, Response, abort, render_template
 from flask_babel import get_locale
-from markupsafe import Markup
 
 from pos.http import database
 from pos.loyalty import services
@@ -31,5 +30,5 @@ def card_page(token: str):
     if rules is None:
         abort(404)
     html = render_template("loyalty/card.html", card=found, programme=rules, language=str(get_locale() or "en"),
-                           qr=Markup(qr_svg(found["card"])) if found["card"] else None)
+                           qr=qr_svg(found["card"]) if found["card"] else None)  # our own SVG
     return Response(html, headers=PRIVATE)
