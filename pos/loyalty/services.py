@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos.catalogue.models import Product
-from pos.customers.merges import resolve
+from pos.customers.merges import merged_ids, resolve
 from pos.customers.models import Customer
 from pos.customers.services import record_interaction
 from pos.db import utcnow
@@ -120,9 +120,12 @@ def _owner(session, customer_id):
 
 
 def account_for(session, customer_id, create: bool = False) -> LoyaltyAccount | None:
-    """The account of the living profile (a merged id finds the survivor's)."""
+    """The account of the living profile (a merged id finds the survivor's).  Where profiles were merged,
+    the duplicates' points move into the survivor's account first (``create``: the write paths)."""
     customer = _owner(session, customer_id)
     account = session.scalar(select(LoyaltyAccount).where(LoyaltyAccount.customer_id == customer.id))
+    others = list(session.scalars(select(LoyaltyAccount).where(
+        LoyaltyAccount.customer_id.in_(merged_ids(session, customer.id)[1:]), LoyaltyAccount.balance > 0)))
     if account is None and create:
         try:
             with session.begin_nested():
@@ -130,7 +133,25 @@ def account_for(session, customer_id, create: bool = False) -> LoyaltyAccount | 
                 session.add(account)
         except IntegrityError:  # opened by a concurrent purchase
             account = session.scalar(select(LoyaltyAccount).where(LoyaltyAccount.customer_id == customer.id))
+    if create:
+        for other in others:
+            _move_merged(session, other, account)
     return account
+
+
+def _move_merged(session, duplicate: LoyaltyAccount, survivor: LoyaltyAccount) -> None:
+    """A merged duplicate's points into the survivor's account: the debit is conditional, so two movers
+    racing move them once."""
+    points = session.scalar(select(LoyaltyAccount.balance).where(LoyaltyAccount.id == duplicate.id))
+    if not points:
+        return
+    key = f"merge:{duplicate.id}:{uuid.uuid4()}"
+    try:
+        with session.begin_nested():
+            _post(session, duplicate, key + ":out", "merge", -points, reference=str(survivor.customer_id))
+    except LoyaltyError:
+        return  # moved meanwhile
+    _post(session, survivor, key + ":in", "merge", points, reference=str(duplicate.customer_id))
 
 
 def earned_in_window(session, account: LoyaltyAccount, days: int, now: dt.datetime | None = None) -> int:
@@ -150,7 +171,9 @@ def summary(session, customer_id, history: int = 50) -> dict:
     rules = programme(session)
     customer = _owner(session, customer_id)
     account = account_for(session, customer.id)
-    balance = account.balance if account else 0
+    # merged duplicates' points count here before a write moves them into this account
+    balance = int(session.scalar(select(func.coalesce(func.sum(LoyaltyAccount.balance), 0)).where(
+        LoyaltyAccount.customer_id.in_(merged_ids(session, customer.id)))) or 0)
     earned = earned_in_window(session, account, rules.rolling_days) if account and rules else 0
     tier = tier_of(rules, earned) if rules else None
     entries = [] if account is None else list(session.scalars(
@@ -303,7 +326,7 @@ def redeem(session, customer_id, amount: int, currency: str, key: str, channel: 
     earlier = _existing(session, key)
     if earlier is not None:
         return _replayed(earlier, fingerprint), False
-    account = account_for(session, customer_id)
+    account = account_for(session, customer_id, create=True)  # with a merged duplicate's points
     points = points_needed(rules, amount)
     if account is None:
         raise LoyaltyError("insufficient-points", "amount", f"{points} points needed, the balance is 0",

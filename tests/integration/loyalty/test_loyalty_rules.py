@@ -208,3 +208,24 @@ def test_the_balance_and_the_card_page_by_a_signed_link(app, client, till):
     assert page.headers["Referrer-Policy"] == "no-referrer"
     forged = answer["card_url"].rsplit(".", 1)[0] + ".forged"
     assert client.get(forged.replace("http://localhost", "")).status_code == 404
+
+
+def test_points_of_a_merged_duplicate_count_for_the_survivor_and_can_be_spent(app, client, till):
+    from pos.customers.merges import merge
+    from pos.customers.models import Customer
+    set_programme(client)
+    with app.extensions["pos.db"].unit_of_work() as uow:
+        survivor, duplicate = Customer(name="Jan"), Customer(name="Jan K.")
+        uow.session.add_all([survivor, duplicate])
+        uow.session.flush()
+        for person, points in ((survivor, 30), (duplicate, 50)):
+            services._post(uow.session, services.account_for(uow.session, person.id, create=True),
+                           f"seed:{person.id}", "earn", points)
+        merge(uow.session, survivor, duplicate, "phone")
+        uow.commit()
+        ids = survivor.id, duplicate.id
+    assert account(app, str(ids[1]))["balance"] == 80  # the old id finds the survivor's points
+    with app.extensions["pos.db"].unit_of_work() as uow:
+        services.redeem(uow.session, ids[0], 70, "PLN", "spend-merged", "store:S1")
+        uow.commit()
+    assert account(app, str(ids[0]))["balance"] == 10
