@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 
 from pos.catalogue.models import Product
 from pos.customers.merges import merged_ids, resolve
-from pos.customers.models import Customer
 from pos.customers.services import record_interaction
 from pos.db import utcnow
 from pos.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyProgramme
@@ -387,10 +386,6 @@ def on_return(session, sale_id, return_id, customer_id, returned_value: int, poi
         except LoyaltyError:
             continue
         give_back(session, entry, f"refund:{return_id}:{index}", "refund", amount, channel, str(return_id))
-
-
-def customer_exists(session, customer_id) -> bool:
-    return session.get(Customer, customer_id) is not None
 
 
 def earn_for_sale(session, sale_id, customer_id, items: list[tuple], currency: str, channel: str,

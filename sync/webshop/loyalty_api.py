@@ -6,6 +6,7 @@ import uuid
 
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from pos.customers.identity import IdentityError, normalise_email
 from pos.customers.models import Customer
@@ -13,7 +14,6 @@ from pos.http import BEARER
 from pos.loyalty import services
 from pos.problems import ApiProblem
 from pos.schemas import Strict
-from sqlalchemy import select
 from sync.webshop.http import client_run
 from sync.webshop.schemas import RequiredIdempotencyKey
 

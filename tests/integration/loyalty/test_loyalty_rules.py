@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select, update
 
 from pos.loyalty import services
-from pos.loyalty.models import LoyaltyAccount, LoyaltyEntry
+from pos.loyalty.models import LoyaltyEntry
 from tests.conftest import login
 from tests.integration.test_selling import new_basket
 
