@@ -73,6 +73,13 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from pos.stores.api import api as stores_api
     app.register_api(customers_api)
     app.register_api(stores_api)
+    # Loyalty: the programme, balances, points as a tender; the customer's card page; `flask loyalty …`.
+    from pos.loyalty.api import api as loyalty_api
+    from pos.loyalty.cli import loyalty_cli
+    from pos.loyalty.views import bp as loyalty_pages
+    app.register_api(loyalty_api)
+    app.register_blueprint(loyalty_pages)
+    app.cli.add_command(loyalty_cli)
 
     from pos.terminal.i18n import init_babel
     from pos.terminal.api import api as till_api

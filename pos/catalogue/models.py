@@ -22,6 +22,8 @@ class Product(Base):
     currency: Mapped[str] = mapped_column(Currency)
     plu: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # what loyalty multipliers (and other rules by kind of goods) go by, e.g. "dairy"; none: no group
+    product_group: Mapped[str | None] = mapped_column(String(64), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
     barcodes: Mapped[list["Barcode"]] = relationship(back_populates="product", cascade="all, delete-orphan")

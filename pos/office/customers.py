@@ -13,6 +13,7 @@ from pos.customers.merges import merged_ids, resolve
 from pos.customers.models import Customer
 from pos.customers.services import timeline
 from pos.http import database, settings
+from pos.loyalty.cards import card_url
 from pos.office.paging import like, paged, search_text
 from pos.office.session import MANAGER, page
 from pos.office.web import bp
@@ -64,6 +65,15 @@ def customer_item(customer_id: uuid.UUID):
             return redirect(url_for("office.customer_item", customer_id=customer.id))
         events = timeline(uow.session, customer.id, TIMELINE_LIMIT)
         merged = len(merged_ids(uow.session, customer.id)) - 1
-    return render_template("office/customer_item.html", customer=customer, events=events, merged=merged,
+        points = loyalty_summary(uow.session, customer.id)
+    return render_template("office/customer_item.html", customer=customer, events=events, merged=merged, points=points,
                            purchases=[event for event in events if event["kind"] in PURCHASES],
                            returns=[event for event in events if event["kind"] in RETURNS])
+
+
+def loyalty_summary(db_session, customer_id) -> dict | None:
+    """Balance, tier and the card page's link where this node holds a loyalty programme."""
+    from pos.loyalty import services
+    if services.programme(db_session) is None:
+        return None
+    return {**services.summary(db_session, customer_id, history=0), "card_url": card_url(customer_id)}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from pos.customers.services import record_interaction
+from pos.loyalty.services import POINTS, on_return
 from pos.db import utcnow
 from pos.feed.services import record_change
 from pos.problems import ApiProblem
@@ -86,8 +87,16 @@ def create_return(session, till: Till, sale_id, lines: list, approval, reason: s
     if sale.customer_id is not None:
         record_interaction(session, sale.customer_id, f"store:{till.location.code}", "return", returned.id,
                            {"sale_id": str(sale.id), "total": returned.total, "currency": returned.currency})
+        _loyalty(session, sale, returned, f"store:{till.location.code}")
     record_change(session, "return", returned.id, return_json(returned, till.location.code, till.terminal.code))
     return returned, True
+
+
+def _loyalty(session, sale, returned: Return, channel: str) -> None:
+    """Where this node holds the programme: the sale's points back in proportion, a points tender refunded."""
+    references = {payment.id: payment.reference for payment in sale.payments}
+    on_return(session, sale.id, returned.id, sale.customer_id, returned.total,
+              [(references.get(r.payment_id, ""), r.amount) for r in returned.refunds if r.method == POINTS], channel)
 
 
 def _refund_to_original_tenders(session, returned: Return, sale, till: Till) -> None:

@@ -7,6 +7,7 @@ from pos.devices import weighing
 from pos.devices.api import current_till, hub
 from pos.devices.wiring import hand_over_sale
 from pos.http import BEARER, run
+from pos.loyalty import tender as loyalty_tender
 from pos.problems import ApiProblem
 from pos.sales import baskets, services
 from pos.stores.api import not_selling_yet
@@ -114,6 +115,8 @@ def cancel(path: BasketPath):
 def checkout(path: BasketPath, body: CheckoutIn, header: IdempotencyHeader):
     """Pay and close the basket.  The same Idempotency-Key returns the first sale (200) instead of a second."""
     store = current_app.config["POS_ROLE"] == "store"
+    # points are spent online before the sale commits (given back if it then fails)
+    points = loyalty_tender.spend(body.payments, body.customer_id, header.idempotency_key, current_till)
 
     def work(session, till):
         if store:
@@ -121,11 +124,16 @@ def checkout(path: BasketPath, body: CheckoutIn, header: IdempotencyHeader):
                 check_may_sell(session)
             except SellingNotAllowedYet:
                 raise not_selling_yet() from None
-        sale, created = services.checkout(session, till, path.basket_id, body.payments, body.customer_id,
+        sale, created = services.checkout(session, till, path.basket_id, points.payments, body.customer_id,
                                           header.idempotency_key, body.home_delivery, body.approval)
         return sale, 201 if created else 200
     # The sale is committed before any device is touched: a printer fault can never lose a paid sale.
-    return hand_over_sale(run(work))
+    try:
+        committed = run(work)
+    except Exception:
+        points.give_back_unless_sold()
+        raise
+    return hand_over_sale(committed)
 
 
 @api.get("/sales/<sale_id>", responses={200: SaleOut})

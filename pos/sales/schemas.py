@@ -60,7 +60,8 @@ class Discount(Strict):
 
 
 class PaymentIn(Strict):
-    method: Literal["cash", "card", "voucher", "transfer"]
+    method: Literal["cash", "card", "voucher", "transfer", "points"] = Field(
+        description="points: loyalty points of the customer_id, spent online (needs Idempotency-Key)")
     amount: int = Field(gt=0, le=10**11, description="minor units")
     reference: str | None = Field(default=None, max_length=100)
 

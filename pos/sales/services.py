@@ -13,6 +13,7 @@ from pos.db import fast_insert, utcnow
 from pos.dispatch.models import Delivery
 from pos.dispatch.services import deliver_home, shop_today
 from pos.feed.services import record_change
+from pos.loyalty.services import earn_for_sale
 from pos.problems import ApiProblem
 from pos.sales.baskets import load_basket, priced
 from pos.sales.models import Basket, Payment, Sale, SaleLine, SaleVat
@@ -134,6 +135,9 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
         record_interaction(session, customer_id, f"store:{till.location.code}", "sale", sale_id,
                            {"total": totals.total, "currency": basket.currency,
                             "receipt_number": sale["receipt_number"]})
+        # Where this node holds the programme (standalone); a store's sale earns when it reaches HQ.
+        earn_for_sale(session, sale_id, customer_id, [(line["product_id"], line["amount"]) for line in lines],
+                      basket.currency, f"store:{till.location.code}", [(p.method, p.amount) for p in payments], now)
     if home_delivery is not None:
         # In the sale's transaction: a sale promised for home delivery never lacks its delivery.
         delivery = deliver_home(session, "store_sale", sale_id, customer_id, home_delivery,

@@ -23,6 +23,7 @@ from pos.customers.models import Customer
 from pos.customers.identity import IdentityError, normalise_email, normalise_phone
 from pos.customers.services import create as find_or_create_profile
 from pos.customers.services import record_interaction
+from pos.loyalty.services import earn, lines_by_sku, reverse
 from pos.db import utcnow
 from pos.problems import ApiProblem
 from pos.stock.models import ReservationLine
@@ -137,6 +138,10 @@ def _take_stock(session, freshness, order, record: MarketplaceOrder) -> dict:
 
 
 def _purchased(session, record: MarketplaceOrder, customer, matched: dict) -> None:
+    # Loyalty: a paid order of a profile earns once per channel order id.
+    earn(session, customer.id, f"order:{record.channel}:{record.channel_order_id}",
+         lines_by_sku(session, [(line["sku"], line["quantity"] * (line.get("unit_price") or 0)) for line in record.lines]),
+         record.currency, record.channel, record.channel_order_id)
     enqueue(session, "customer.purchased", {
         "customer": {"id": str(customer.id), "email": customer.email, "phone": customer.phone},
         "channel": record.channel, "order_id": record.channel_order_id, "status": record.status,
@@ -170,6 +175,10 @@ def _follow(session, freshness, record: MarketplaceOrder, order) -> str:
                                                                   ChannelIncident.status == "open")):
         incident.status, incident.resolved_at, incident.note = "resolved", now, note
     record.status = "refunded" if refunded else "cancelled"
+    # Loyalty: what the order earned goes back with it (a marketplace refund is of the whole order).
+    reverse(session, f"order:{record.channel}:{record.channel_order_id}",
+            f"refund:{record.channel}:{record.channel_order_id}", record.total, record.channel,
+            record.channel_order_id, whole=True)
     if record.customer_id is not None:
         # A refund is the marketplace's return: on the timeline as one, like a store return.
         record_interaction(session, record.customer_id, record.channel, "return" if refunded else "cancellation",

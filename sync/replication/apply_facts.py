@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from pos.customers.services import record_interaction
+from pos.loyalty.services import POINTS, on_return
 from pos.returns.models import Refund, Return, ReturnLine
 from pos.sales.models import Payment, Sale, SaleLine
 from pos.shifts.models import DayReport, Shift
@@ -79,6 +80,11 @@ def apply_return(session, refs: References, p: dict) -> bool:
     if sale.customer_id is not None:
         record_interaction(session, sale.customer_id, f"store:{refs.location.code}", "return", return_id,
                            {"sale_id": str(sale.id), "total": p["total"], "currency": p["currency"]}, at=at)
+        references = {pay.id: pay.reference for pay in payments}
+        # Loyalty where the return is applied: the sale's points back in proportion, a points tender refunded.
+        on_return(session, sale.id, return_id, sale.customer_id, p["total"],
+                  [(references.get(refund.payment_id, ""), refund.amount)
+                   for refund in returned.refunds if refund.method == POINTS], f"store:{refs.location.code}", at)
     return True
 
 

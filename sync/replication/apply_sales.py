@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from pos.customers.models import CustomerEvent
 from pos.ids import new_id
+from pos.loyalty.services import earn_for_sale
 from pos.sales.models import Basket, Payment, Sale, SaleLine, SaleVat
 from pos.shifts.models import Shift
 from pos.stores.models import Terminal
@@ -87,7 +88,18 @@ def apply_sales(session, refs: References, payloads: list[dict]) -> int:
     bulk.write(session, *PAYMENT, payment_rows)
     ledger.record_many(session, location.id, movements)
     bulk.write(session, *EVENT, events)
+    earn_points(session, location, sales, products)
     return len(sales)
+
+
+def earn_points(session, location, sales: list[tuple], products: dict) -> None:
+    """Loyalty points for each new sale with a customer, where it is applied (once per sale id)."""
+    for sale_id, p in sales:
+        if p.get("customer_id"):
+            earn_for_sale(session, sale_id, as_uuid(p["customer_id"]),
+                          [(products[as_uuid(line["product_id"])], line["amount"]) for line in p["lines"]],
+                          p["currency"], f"store:{location.code}",
+                          [(pay["method"], pay["amount"]) for pay in p["payments"]], when(p["created_at"]))
 
 
 def _check_owned(session, location, sales: list[tuple]) -> None:

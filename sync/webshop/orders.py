@@ -12,6 +12,7 @@ from pos.catalogue.models import Product
 from pos.customers.models import Customer
 from pos.customers.services import record_interaction
 from pos.dispatch.services import deliver_home, shop_today
+from pos.loyalty.services import earn, lines_by_sku
 from pos.problems import ApiProblem
 from sync.stock import reservations
 from sync.webhooks.events import enqueue
@@ -80,6 +81,9 @@ def record_order(session, order, region: str) -> dict:
                "lines": [line.model_dump() for line in order.lines],
                "reservation_id": order.reservation_id}
     record_interaction(session, customer.id, order.channel, "order", order.order_id, details)
+    earned = earn(session, customer.id, f"order:{order.channel}:{order.order_id}",
+                  lines_by_sku(session, [(line.sku, line.quantity * line.unit_price) for line in order.lines]),
+                  order.currency, order.channel, order.order_id, order.paid_with_points)
     delivery = None
     if order.delivery.method == "delivery" and order.delivery.courier is not None:
         country = current_app.extensions["pos.settings"].country
@@ -92,4 +96,5 @@ def record_order(session, order, region: str) -> dict:
     return {"order_id": order.order_id, "channel": order.channel, "customer_id": str(customer.id),
             "customer_created": created, "total": total, "currency": order.currency,
             "reservation": reservations.reservation_json(reservation) if reservation else None,
-            "delivery_id": str(delivery.id) if delivery else None}
+            "delivery_id": str(delivery.id) if delivery else None,
+            "points_earned": earned.points if earned else 0}

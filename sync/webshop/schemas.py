@@ -121,6 +121,8 @@ class WebOrderIn(Strict):
     lines: list[WebOrderLine] = Field(min_length=1, max_length=500)
     reservation_id: str | None = Field(default=None, max_length=64)
     delivery: WebOrderDelivery
+    paid_with_points: int = Field(default=0, ge=0, le=10**12, description="minor units of the total paid with "
+                                  "loyalty points (redeemed before): they earn no points")
 
 
 class WebOrderOut(BaseModel):
@@ -132,3 +134,4 @@ class WebOrderOut(BaseModel):
     currency: str
     reservation: ReservationOut | None
     delivery_id: str | None = None
+    points_earned: int = Field(default=0, description="loyalty points the order earned")

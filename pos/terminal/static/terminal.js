@@ -611,18 +611,20 @@
   /* ---------- payment ---------- */
 
   function tendered() {
-    return { card: parseMoney($("pay-card").value), cash: parseMoney($("pay-cash").value) };
+    return { card: parseMoney($("pay-card").value), cash: parseMoney($("pay-cash").value),
+             points: parseMoney($("pay-points").value) };
   }
 
   function updatePayment() {
-    const { card, cash } = tendered();
+    const { card, cash, points } = tendered();
     const total = state.basket ? state.basket.total : 0;
     const result = $("payment-dialog").querySelector(".pay-result");
-    if (card === null || cash === null) { $("pay-change").textContent = "?"; return; }
-    const difference = card + cash - total;
-    result.classList.toggle("short", difference < 0 && card + cash > 0);
-    $("pay-remaining-label").textContent = difference < 0 && card + cash > 0 ? T.remaining : T.change_due;
-    $("pay-change").textContent = money(card + cash === 0 ? 0 : Math.abs(difference), currency());
+    if (card === null || cash === null || points === null) { $("pay-change").textContent = "?"; return; }
+    const paid = card + cash + points;
+    const difference = paid - total;
+    result.classList.toggle("short", difference < 0 && paid > 0);
+    $("pay-remaining-label").textContent = difference < 0 && paid > 0 ? T.remaining : T.change_due;
+    $("pay-change").textContent = money(paid === 0 ? 0 : Math.abs(difference), currency());
   }
 
   function openPayment() {
@@ -635,7 +637,9 @@
     $("pay-card").value = "";
     $("pay-reference").value = "";
     $("pay-cash").value = "";
+    $("pay-points").value = "";
     dialog.querySelector(".inline-error").textContent = "";
+    if (hooks.paymentOpened) hooks.paymentOpened();
     updatePayment();
     dialog.showModal();
     $("pay-cash").focus();
@@ -645,10 +649,10 @@
     event.preventDefault();
     if (state.paying) return;
     const dialog = $("payment-dialog");
-    let { card, cash } = tendered();
-    if (card === null || cash === null) { dialogError(dialog, T.bad_amount); return; }
-    if (card + cash === 0) cash = state.basket.total;
-    const payments = [];
+    let { card, cash, points } = tendered();
+    if (card === null || cash === null || points === null) { dialogError(dialog, T.bad_amount); return; }
+    if (card + cash + points === 0) cash = state.basket.total;
+    const payments = points > 0 ? [{ method: "points", amount: points }] : [];
     if (card > 0) {
       const reference = $("pay-reference").value.trim();
       payments.push(reference ? { method: "card", amount: card, reference } : { method: "card", amount: card });
@@ -1076,6 +1080,7 @@
     $("payment-form").addEventListener("submit", pay);
     $("discount-form").addEventListener("submit", giveDiscount);
     $("pay-card").addEventListener("input", updatePayment);
+    $("pay-points").addEventListener("input", updatePayment);
     $("pay-cash").addEventListener("input", updatePayment);
     $("code-form").addEventListener("submit", (event) => {
       event.preventDefault();

@@ -177,6 +177,8 @@
     till.say(fill(T.customer_attached, { name: customerLabel(customer) }));
   }
 
+  till.attachCustomer = attach;  // a loyalty card scanned at the till (till-loyalty.js)
+
   function openCustomer() {
     $("customer-query").value = "";
     $("customer-results").textContent = "";
