@@ -161,9 +161,7 @@ def main(argv=None) -> int:
         skus = piece_skus(args.products)
         world = World(chain, args.seed, Rates(), skus)
         for code in chain.stores:
-            world.receive(code, skus[0], 1, f"init-probe-{code}")
-            for sku in skus:
-                world.receive(code, sku, args.stock - (1 if sku == skus[0] else 0), f"init-{code}-{sku}")
+            assert world.receive(code, {sku: args.stock for sku in skus}, 0, f"init-{code}"), world.notes
         print(f"HQ on PostgreSQL, {len(chain.stores)} stores on SQLite, marketplaces {', '.join(chain.fakes)}; "
               f"{len(skus)} SKUs × {args.stock} pieces per store", flush=True)
         drain(world)

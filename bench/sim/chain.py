@@ -63,6 +63,30 @@ def kill9(process: subprocess.Popen | None) -> None:
         time.sleep(0.05)
 
 
+class SimNode(Node):
+    """A node that may take its time to come up: on a shared 2-core machine with a dozen Python processes
+    importing at once, the chain tests' 120 s is not always enough (this is no speed check)."""
+
+    def start(self) -> "SimNode":
+        import requests
+
+        handle = open(self.log, "ab")
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{self.port}", "-w", "1", "--threads", "4",
+             "--timeout", "60", "--graceful-timeout", "1", "pos:create_app()"], cwd=ROOT, env=self.env,
+            stdout=handle, stderr=handle)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=5).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise AssertionError(f"{self.name} did not start:\n{self.log.read_text()[-3000:]}")
+
+
 class Worker:
     """`python -m sync` for one node, its own process."""
 
@@ -212,7 +236,7 @@ class Chain:
             self.fakes["ebay"].add_item(ids["ebay"], 0)
         config = channel_config(self.fakes)
         hq_env = node_env(tmp, POS_ROLE="hq", POS_DATABASE_URL=self.hq_db, POS_STORE_CODE="HQ", **config)
-        self.hq = Node("hq", hq_env, tmp)
+        self.hq = SimNode("hq", hq_env, tmp)
         self.hq_worker = Worker("hq", hq_env, tmp)
         self.stores: dict[str, Store] = {}
         self.backoff = sync_backoff_seconds
@@ -220,34 +244,41 @@ class Chain:
     def start(self) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
+        from pos import create_app
         from tests.conftest import migrate
 
         self.hq.start()
         self.hq_worker.start()
+        # `flask stores add` and `flask clients add`, run in this process (one app, not a process each).
+        hq = create_app({"POS_DATABASE_URL": self.hq_db, "POS_ROLE": "hq", "POS_STORE_CODE": "HQ", "SECRET_KEY": "t",
+                         "POS_DEVICE_DIR": str(self.tmp / "devices"), "POS_ALLOW_REAL_DEVICES": False})
+        runner = hq.test_cli_runner()
+        tokens = {}
+        for code in STORES:
+            result = runner.invoke(args=["stores", "add", code, f"Sklep {code}", "--country", "PL"])
+            tokens[code] = re.search(r"POS_STORE_TOKEN=(\S+)", result.output).group(1)
+        result = runner.invoke(args=["clients", "add", "webshop", "--scope", "reservations:write",
+                                     "--scope", "availability:read"])
+        self.web_key = result.output.strip().splitlines()[-1]
+        hq.extensions["pos.db"].dispose()
         template = self.tmp / "store-template.sqlite3"
         migrate(f"sqlite:///{template}")
         for code in STORES:
-            token = re.search(r"POS_STORE_TOKEN=(\S+)", flask(self.hq.env, "stores", "add", code, f"Sklep {code}",
-                                                              "--country", "PL").stdout).group(1)
             db_path = self.tmp / f"{code}.sqlite3"
             shutil.copyfile(template, db_path)
             seed_store(f"sqlite:///{db_path}", code, self.tmp)
             proxy = TcpProxy(self.hq.port)
             env = node_env(self.tmp, POS_ROLE="store", POS_DATABASE_URL=f"sqlite:///{db_path}", POS_STORE_CODE=code,
-                           POS_COUNTRY="PL", POS_HQ_URL=proxy.url, POS_STORE_TOKEN=token,
+                           POS_COUNTRY="PL", POS_HQ_URL=proxy.url, POS_STORE_TOKEN=tokens[code],
                            POS_SYNC_MAX_BACKOFF_SECONDS=self.backoff)
-            self.stores[code] = Store(code, Node(code, env, self.tmp), Worker(code, env, self.tmp), proxy, db_path)
+            self.stores[code] = Store(code, SimNode(code, env, self.tmp), Worker(code, env, self.tmp), proxy, db_path)
+
         def first(store: Store) -> None:
-            flask(store.node.env, "sync", "once")  # the first pull: catalogue and cashiers from HQ
+            store.worker.start()  # its first round introduces the store to HQ and pulls catalogue and cashiers
             store.node.start()
-            store.worker.start()
 
-        with ThreadPoolExecutor() as pool:
+        with ThreadPoolExecutor(2) as pool:
             list(pool.map(first, self.stores.values()))
-
-    def web_key(self) -> str:
-        return flask(self.hq.env, "clients", "add", "webshop", "--scope", "reservations:write",
-                     "--scope", "availability:read").stdout.strip().splitlines()[-1]
 
     def kill9_hq(self) -> None:
         kill9(self.hq.process)

@@ -66,7 +66,7 @@ class World:
         self.phase_started = 0.0
         self.threads: list[threading.Thread] = []
         self.web = requests.Session()
-        self.web.headers["Authorization"] = f"Bearer {chain.web_key()}"
+        self.web.headers["Authorization"] = f"Bearer {chain.web_key}"
         self.tills: dict[str, requests.Session] = {}
         self.transfers_work = True
         self.notes: list[str] = []
@@ -86,8 +86,12 @@ class World:
     def till(self, code: str) -> requests.Session:
         if code not in self.tills:
             http = requests.Session()
-            answer = http.post(self.chain.stores[code].node.url + "/api/v1/auth/login", timeout=30,
-                               json={"login": "demo", "pin": "1234", "terminal": "T1"})
+            for _ in range(120):  # a new store knows its cashiers after its first pull from HQ
+                answer = http.post(self.chain.stores[code].node.url + "/api/v1/auth/login", timeout=30,
+                                   json={"login": "demo", "pin": "1234", "terminal": "T1"})
+                if answer.status_code == 201:
+                    break
+                time.sleep(1)
             answer.raise_for_status()
             http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
             http.post(self.chain.stores[code].node.url + "/api/v1/shifts", json={"opening_float": 10000}, timeout=30)
@@ -101,11 +105,14 @@ class World:
             answer = self.till(code).request(method, self.chain.stores[code].node.url + path, timeout=30, **kwargs)
         return answer
 
-    def receive(self, code: str, sku: str, quantity: int, key: str) -> bool:
+    def receive(self, code: str, sku: str | dict, quantity: int, key: str) -> bool:
+        """Goods received at a store; ``sku`` may be {sku: quantity} for a whole delivery."""
+        lines = sku if isinstance(sku, dict) else {sku: quantity}
         answer = self.call(code, "POST", "/api/v1/stock/receipts", headers={"Idempotency-Key": key},
-                           json={"reference": key[:40], "lines": [{"sku": sku, "quantity": quantity}]})
+                           json={"reference": key[:40], "lines": [{"sku": s, "quantity": q} for s, q in lines.items()]})
         if answer.status_code in (200, 201):
-            self.move(code, sku, quantity)
+            for s, q in lines.items():
+                self.move(code, s, q)
             return True
         self.notes.append(f"receipt at {code} refused: {answer.status_code} {answer.text[:200]}")
         return False
@@ -179,7 +186,7 @@ class World:
             self.notes.append(f"count at {code}: {answer.status_code} {answer.text[:200]}")
 
     # -- the web shop ----------------------------------------------------------------------------------------------
-    def hq_post(self, path: str, key: str, body: dict, tries: int = 20) -> requests.Response | None:
+    def hq_post(self, path: str, key: str, body: dict, tries: int = 80) -> requests.Response | None:
         """A POST the web shop repeats with the same Idempotency-Key until HQ answers (HQ may be down)."""
         for _ in range(tries):
             try:
