@@ -141,6 +141,9 @@ def main(argv=None) -> int:
     parser.add_argument("--products", type=int, default=24)
     parser.add_argument("--stock", type=int, default=8, help="pieces of each SKU each store starts with")
     parser.add_argument("--work", help="keep logs and databases here")
+    parser.add_argument("--sales-window", type=int, default=600,
+                        help="HQ's POS_SALES_RATE_WINDOW_SECONDS: the stores' sales rate is measured over their "
+                             "trading so far, minutes here (a shop's default is 4 h)")
     args = parser.parse_args(argv)
 
     from marketplaces.specs import specs_available, specs_dir
@@ -153,7 +156,7 @@ def main(argv=None) -> int:
     work = Path(args.work or tempfile.mkdtemp(prefix="pos-sim-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"seed {args.seed}; logs and databases in {work}", flush=True)
-    chain = Chain(work, args.products)
+    chain = Chain(work, args.products, sales_window_seconds=args.sales_window)
     world = None
     results: list[tuple] = []
     try:
@@ -216,7 +219,12 @@ def main(argv=None) -> int:
                 time.sleep(10)
                 store.backup(backup)
                 time.sleep(30)
+                # The disk dies after the store's last sync: the tills stop, the worker sends what they sold.
                 world.paused.add("S4")
+                for _ in range(60):
+                    if world.call("S4", "GET", "/api/v1/sync/status").json()["backlog"]["changes"] == 0:
+                        break
+                    time.sleep(1)
                 print("  " + store.restore(backup).strip().replace("\n", "\n  "), flush=True)
                 world.tills.pop("S4", None)
                 world.paused.discard("S4")
@@ -233,15 +241,20 @@ def main(argv=None) -> int:
     print("told: " + ", ".join(f"{c} {len(v)}" for c, v in world.told.items())
           + "; refused: " + ", ".join(f"{c} {n}" for c, n in world.refused.items())
           + "; no answer: " + ", ".join(f"{c} {n}" for c, n in world.uncertain.items()))
+    refused = {c: len(f.rejected) + len(f.invalid_responses) for c, f in chain.fakes.items()}
+    print("requests the marketplace fakes refused or answered off spec: "
+          + ", ".join(f"{c} {n}" for c, n in refused.items()))
     return verdict(results, CHANNELS)
 
 
 def report(world, phase, delta, drained) -> None:
     from bench.sim.world import CHANNELS, percentile
     print(f"\n== {phase.name} ({phase.samples} samples{'' if drained else ', DID NOT DRAIN'})", flush=True)
-    print(f"  oversold: peak {phase.deficit_peak} promised beyond what was there; after draining "
-          f"{delta['promised beyond truth']} promised beyond truth, {delta['marketplace oversold']} marketplace "
-          f"unit(s) HQ could place nowhere")
+    print(f"  oversold: {new_oversold(phase, delta)} unit(s) (promised at HQ beyond what was there: peak "
+          f"{phase.deficit_peak}, {phase.deficit_start or 0} left by earlier scenarios, {delta['promised beyond truth']} "
+          f"after draining; marketplace units HQ could place nowhere: {delta['marketplace oversold']})")
+    for code, sku, promised, there in world.deficits():
+        print(f"    {code} {sku}: HQ promised {promised}, {there} there")
     for channel in CHANNELS:
         learned = phase.learned.get(channel) or []
         timing = (f"learned p50 {percentile(learned, 50):.1f} s p95 {percentile(learned, 95):.1f} s "
@@ -265,13 +278,19 @@ def report(world, phase, delta, drained) -> None:
             print(f"    {start:4d} s  " + "  ".join(f"{s:>6s}" for s in shares) + marker)
 
 
+def new_oversold(phase, delta) -> int:
+    """Units this scenario promised or sold beyond what was there (what earlier scenarios left is theirs)."""
+    start = phase.deficit_start or 0
+    return max(0, phase.deficit_peak - start, delta["promised beyond truth"] - start) + delta["marketplace oversold"]
+
+
 def verdict(results, channels) -> int:
     missed = []
     for phase, delta, drained in results:
         if not drained:
             missed.append(f"{phase.name}: did not drain")
-        if phase.deficit_peak or delta["promised beyond truth"] or delta["marketplace oversold"]:
-            missed.append(f"{phase.name}: oversold")
+        if new_oversold(phase, delta):
+            missed.append(f"{phase.name}: {new_oversold(phase, delta)} unit(s) oversold")
         for key in ("till lost at HQ", "web lost", "web doubled", "marketplace lost", "marketplace doubled"):
             if delta[key]:
                 missed.append(f"{phase.name}: {key} {delta[key]}")

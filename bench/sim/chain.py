@@ -219,7 +219,7 @@ class Store:
 class Chain:
     """HQ, its worker, four stores with their workers and proxies, three marketplace fakes."""
 
-    def __init__(self, tmp: Path, products: int, sync_backoff_seconds: int = 15):
+    def __init__(self, tmp: Path, products: int, sync_backoff_seconds: int = 15, sales_window_seconds: int = 600):
         from tests.conftest import PG_ADMIN_URL, drop_postgres_database, fresh_postgres_database
 
         self.tmp, self.products = tmp, products
@@ -235,7 +235,9 @@ class Chain:
             self.fakes["amazon"].add_listing(ids["amazon"], 0)
             self.fakes["ebay"].add_item(ids["ebay"], 0)
         config = channel_config(self.fakes)
-        hq_env = node_env(tmp, POS_ROLE="hq", POS_DATABASE_URL=self.hq_db, POS_STORE_CODE="HQ", **config)
+        # The sales buffer's rate window is the stores' trading history: minutes here, hours in a shop.
+        hq_env = node_env(tmp, POS_ROLE="hq", POS_DATABASE_URL=self.hq_db, POS_STORE_CODE="HQ",
+                          POS_SALES_RATE_WINDOW_SECONDS=sales_window_seconds, **config)
         self.hq = SimNode("hq", hq_env, tmp)
         self.hq_worker = Worker("hq", hq_env, tmp)
         self.stores: dict[str, Store] = {}

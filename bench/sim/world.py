@@ -42,6 +42,7 @@ class Phase:
     safe: dict = field(default_factory=lambda: defaultdict(int))  # channel -> Σ safe over samples
     over: dict = field(default_factory=lambda: defaultdict(int))  # channel -> Σ max(0, shown − safe)
     deficit_peak: int = 0  # most units promised at HQ beyond what was there, at any sample
+    deficit_start: int | None = None  # what earlier scenarios left promised beyond what was there
     learned: dict = field(default_factory=lambda: defaultdict(list))  # channel -> seconds to learn a change
     curve: list = field(default_factory=list)  # (seconds into the phase, {channel: share}) per sample
     samples: int = 0
@@ -128,7 +129,7 @@ class World:
             self.move(code, sku, -1)
             self.told["till"].append({"id": answer.json()["id"], "store": code, "sku": sku})
         elif answer.status_code == 409:
-            self.refused["till"] += 1
+            self.refused["till: " + answer.json().get("type", "").rsplit("/", 1)[-1]] += 1
         else:
             self.uncertain["till"] += 1
             self.notes.append(f"checkout at {code}: {answer.status_code} {answer.text[:200]}")
@@ -299,6 +300,12 @@ class World:
                 "WHERE s.reserved + s.committed > 0")).all()
         return {(code, sku): units for code, sku, units in rows}
 
+    def deficits(self) -> list[tuple]:
+        """(location, SKU, promised at HQ, physically there) wherever HQ promised more than there is."""
+        with self.lock:
+            return sorted((code, sku, units, self.truth[(code, sku)]) for (code, sku), units in self.promised().items()
+                          if units > self.truth[(code, sku)])
+
     def web_offered(self) -> dict[str, int] | None:
         try:
             answer = self.web.get(self.chain.hq.url + "/api/v1/availability", timeout=5,
@@ -324,6 +331,8 @@ class World:
             if phase is not None:
                 phase.samples += 1
                 phase.deficit_peak = max(phase.deficit_peak, deficit)
+                if phase.deficit_start is None:
+                    phase.deficit_start = deficit
                 point = {}
                 for channel, figures in shown.items():
                     safe_c = {s: max(0, safe[s] - BUFFER[channel]) for s in self.skus}
