@@ -42,6 +42,7 @@ def drain(world, seconds: float = 120) -> bool:
     world.running.clear()
     deadline = time.monotonic() + seconds
     wanted = sum(len(world.told[c]) for c in ("allegro", "amazon", "ebay"))
+    settled = False
     while time.monotonic() < deadline:
         try:
             backlog = sum(world.call(code, "GET", "/api/v1/sync/status").json()["backlog"]["changes"]
@@ -51,8 +52,12 @@ def drain(world, seconds: float = 120) -> bool:
         except Exception:  # noqa: BLE001 — a node still coming back
             backlog, imported = 1, 0
         if backlog == 0 and imported >= wanted:
-            time.sleep(12)  # one more pull at every store: HQ's holds reach the tills
-            return True
+            if settled:
+                return True
+            settled = True  # a sale in flight when the customers stopped may still join the feed: look again
+            time.sleep(12)  # after one more round at every store (HQ's holds reach the tills too)
+            continue
+        settled = False
         time.sleep(1)
     return False
 
