@@ -106,6 +106,22 @@ def _check_promises(session, location, applied: list[dict]) -> None:
         log.exception("promise check after %s's changes failed", location.code)
 
 
+# A deadlock with another writer, a serialization failure, a lock wait given up: the database's passing state,
+# not the change's fault.  Quarantining it would keep a good change out of HQ's books for ever.
+TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}
+
+
+class HqBusy(Exception):
+    """HQ's database failed for a passing reason: nothing of the batch stays applied; the store sends it again."""
+
+
+def _transient(exc: Exception) -> bool:
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES or "database is locked" in str(orig)
+
+
 def _apply_changes(session, location, items: list[tuple[str, dict]]) -> tuple[list[dict], list[tuple]]:
     refs = References(session, location)
     by_entity: dict[str, list[tuple[str, dict]]] = {}
@@ -121,14 +137,17 @@ def _apply_changes(session, location, items: list[tuple[str, dict]]) -> tuple[li
                     _apply_group(session, refs, entity, [change for _, change in group])
                 applied += [change for _, change in group]
                 continue
-            except Exception:  # noqa: BLE001 - the culprit is found, and named, one change at a time below
-                pass
+            except Exception as exc:  # noqa: BLE001 - the culprit is found, and named, one change at a time below
+                if _transient(exc):
+                    raise HqBusy(_first_line(exc.orig)) from exc
         for at, change in group:
             try:
                 with session.begin_nested():
                     _apply_group(session, refs, entity, [change])
                 applied.append(change)
             except Exception as exc:  # noqa: BLE001 - whatever it is, it must not hold up the others
+                if _transient(exc):
+                    raise HqBusy(_first_line(exc.orig)) from exc
                 refused.append((change, as_refusal(exc, at)))
     return applied, refused
 

@@ -15,7 +15,7 @@ from pos.problems import ApiProblem
 from pos.schemas import Strict
 from pos.stores.auth import require_store
 from pos.stores.publish import STORE_VISIBLE
-from sync.replication.apply import apply_batch, lock_contact
+from sync.replication.apply import HqBusy, apply_batch, lock_contact
 from sync.replication.checks import BIGINT
 from sync.replication.freshness import stamp_arrival
 from sync.replication.handshake import EpochRefused, check_not_rewound, check_push_epoch
@@ -86,6 +86,9 @@ def push(body: PushIn):
             answer = apply_batch(session, location, changes, epoch_id=body.epoch)
         except EpochRefused as exc:
             raise ApiProblem(409, exc.slug, exc.detail, field="epoch") from None
+        except HqBusy as exc:  # rolled back whole: the store's cursor stays, it sends the same batch again
+            raise ApiProblem(503, "hq-busy", f"HQ's database is busy ({exc}); send the batch again",
+                             title="Try again") from None
         answer["fresh_through"] = stamp_arrival(location, body.waiting_since).isoformat()
         return answer
     return run(work, auth=False)
