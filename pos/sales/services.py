@@ -13,6 +13,7 @@ from pos.db import fast_insert, utcnow
 from pos.dispatch.models import Delivery
 from pos.dispatch.services import deliver_home, shop_today
 from pos.feed.services import record_change
+from pos.giftcards import till as gift_cards
 from pos.problems import ApiProblem
 from pos.sales.baskets import load_basket, priced
 from pos.sales.models import Basket, Payment, Sale, SaleLine, SaleVat
@@ -113,6 +114,7 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
            for letter, (rate, gross, amount) in totals.vat.items()]
     tenders = [{"id": new_id(), "sale_id": sale_id, "position": position, "method": p.method, "amount": p.amount,
                 "reference": p.reference or "", "refunded": 0} for position, p in enumerate(payments, start=1)]
+    gift_cards.check_tenders(lines, tenders)
     fast_insert(connection, _sale, [sale])
     fast_insert(connection, _line, lines)
     fast_insert(connection, _vat, vat)
@@ -140,7 +142,11 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
                                 till.settings.country.code, shop_today(till.settings.country.timezone),
                                 f"cashier:{till.cashier.login}")
         document["delivery_id"] = str(delivery.id)
+    # Last before the commit: a card paid with is spent at HQ only once the rest of the sale is in.
+    sold_cards = gift_cards.settle(session, till, sale, lines, tenders, f"till:{basket.id}")
     record_change(session, "sale", sale_id, document)
+    if sold_cards:
+        document["gift_cards"] = sold_cards
     return document, True
 
 
