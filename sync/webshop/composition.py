@@ -11,3 +11,5 @@ def register_webshop(app) -> None:
     if app.config["POS_ROLE"] in ("hq", "standalone"):  # a store node sells only through its tills
         app.register_api(api)
         app.register_api(webhooks_api)
+        from sync.webshop.gift_cards import api as gift_cards_api
+        app.register_api(gift_cards_api)
