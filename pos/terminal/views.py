@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 from flask_babel import get_locale, gettext
 
 from pos.terminal.day_strings import day_strings
+from pos.terminal.giftcard_strings import giftcard_problems, giftcard_strings
 from pos.terminal.faults import fault_strings
 from pos.terminal.i18n import COOKIE, LANGUAGES, default_language
 
@@ -78,6 +79,7 @@ def script_strings() -> dict:
         "sync_refused": gettext("{count} changes refused by head office: tell the manager"),
         **fault_strings(),
         **day_strings(),
+        **giftcard_strings(),
     }
 
 

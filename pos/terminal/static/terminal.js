@@ -611,14 +611,16 @@
   /* ---------- payment ---------- */
 
   function tendered() {
-    return { card: parseMoney($("pay-card").value), cash: parseMoney($("pay-cash").value) };
+    return { card: parseMoney($("pay-card").value), cash: parseMoney($("pay-cash").value),
+             gift: parseMoney($("pay-gift").value) };
   }
 
   function updatePayment() {
-    const { card, cash } = tendered();
+    const { card: cardOnly, cash, gift } = tendered();
     const total = state.basket ? state.basket.total : 0;
     const result = $("payment-dialog").querySelector(".pay-result");
-    if (card === null || cash === null) { $("pay-change").textContent = "?"; return; }
+    if (cardOnly === null || cash === null || gift === null) { $("pay-change").textContent = "?"; return; }
+    const card = cardOnly + gift;  // non-cash tenders together
     const difference = card + cash - total;
     result.classList.toggle("short", difference < 0 && card + cash > 0);
     $("pay-remaining-label").textContent = difference < 0 && card + cash > 0 ? T.remaining : T.change_due;
@@ -635,6 +637,9 @@
     $("pay-card").value = "";
     $("pay-reference").value = "";
     $("pay-cash").value = "";
+    $("pay-gift").value = "";
+    $("pay-gift-code").value = "";
+    $("pay-gift-balance").textContent = "";
     dialog.querySelector(".inline-error").textContent = "";
     updatePayment();
     dialog.showModal();
@@ -645,10 +650,15 @@
     event.preventDefault();
     if (state.paying) return;
     const dialog = $("payment-dialog");
-    let { card, cash } = tendered();
-    if (card === null || cash === null) { dialogError(dialog, T.bad_amount); return; }
-    if (card + cash === 0) cash = state.basket.total;
+    let { card, cash, gift } = tendered();
+    if (card === null || cash === null || gift === null) { dialogError(dialog, T.bad_amount); return; }
+    if (card + cash + gift === 0) cash = state.basket.total;
     const payments = [];
+    if (gift > 0) {
+      const code = $("pay-gift-code").value.trim();
+      if (!code) { dialogError(dialog, T.gift_card_code_needed); $("pay-gift-code").focus(); return; }
+      payments.push({ method: "gift_card", amount: gift, reference: code });
+    }
     if (card > 0) {
       const reference = $("pay-reference").value.trim();
       payments.push(reference ? { method: "card", amount: card, reference } : { method: "card", amount: card });
@@ -1077,6 +1087,7 @@
     $("discount-form").addEventListener("submit", giveDiscount);
     $("pay-card").addEventListener("input", updatePayment);
     $("pay-cash").addEventListener("input", updatePayment);
+    $("pay-gift").addEventListener("input", updatePayment);
     $("code-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const code = $("code").value;
@@ -1108,7 +1119,7 @@
   window.till = {
     T, config, state, api, $, fill, money, quantity, parseMoney, parseQuantity, newIdempotencyKey, setBasket,
     render, showError, clearError, say, selling, scan, showReceipt, showFault, refreshStatus, openDialog,
-    dialogError, selectedLine, keys, hooks, startSelling, openShiftDialog,
+    dialogError, selectedLine, keys, hooks, startSelling, openShiftDialog, openPayment,
   };
   wire();
   render();
