@@ -12,7 +12,7 @@ _LABELS = {
         "x_report": "Raport X", "z_report": "Raport Z", "shift_open": "Otwarcie zmiany",
         "shift_close": "Zamknięcie zmiany", "cash_in": "Wpłata do kasy", "cash_out": "Wypłata z kasy",
         "date": "Data",
-        "cash": "Gotówka", "card": "Karta", "voucher": "Bon", "transfer": "Przelew", "blik": "BLIK",
+        "cash": "Gotówka", "card": "Karta", "voucher": "Bon", "gift_card": "Karta podarunkowa", "transfer": "Przelew", "blik": "BLIK",
         "credit": "Kredyt", "other": "Inna",
     },
     "cs": {
@@ -23,7 +23,7 @@ _LABELS = {
         "x_report": "X uzávěrka", "z_report": "Z uzávěrka", "shift_open": "Otevření směny",
         "shift_close": "Uzavření směny", "cash_in": "Vklad do pokladny", "cash_out": "Výběr z pokladny",
         "date": "Datum",
-        "cash": "Hotovost", "card": "Karta", "voucher": "Poukaz", "transfer": "Převod", "blik": "BLIK",
+        "cash": "Hotovost", "card": "Karta", "voucher": "Poukaz", "gift_card": "Dárková karta", "transfer": "Převod", "blik": "BLIK",
         "credit": "Úvěr", "other": "Jiné",
     },
     "uk": {
@@ -34,7 +34,7 @@ _LABELS = {
         "x_report": "X-звіт", "z_report": "Z-звіт", "shift_open": "Відкриття зміни",
         "shift_close": "Закриття зміни", "cash_in": "Службове внесення", "cash_out": "Службова видача",
         "date": "Дата",
-        "cash": "Готівка", "card": "Картка", "voucher": "Ваучер", "transfer": "Переказ", "blik": "BLIK",
+        "cash": "Готівка", "card": "Картка", "voucher": "Ваучер", "gift_card": "Подарункова картка", "transfer": "Переказ", "blik": "BLIK",
         "credit": "Кредит", "other": "Інше",
     },
     "en": {
@@ -45,7 +45,7 @@ _LABELS = {
         "x_report": "X report", "z_report": "Z report", "shift_open": "Shift opened",
         "shift_close": "Shift closed", "cash_in": "Cash in", "cash_out": "Cash out",
         "date": "Date",
-        "cash": "Cash", "card": "Card", "voucher": "Voucher", "transfer": "Transfer", "blik": "BLIK",
+        "cash": "Cash", "card": "Card", "voucher": "Voucher", "gift_card": "Gift card", "transfer": "Transfer", "blik": "BLIK",
         "credit": "Credit", "other": "Other",
     },
 }

@@ -91,3 +91,18 @@ def incidents_command(status: str):
             click.echo(f"{incident.id} {incident.status} store {incident.store} card {services.printed(code)} "
                        f"asked {_money(incident.asked)} taken {_money(incident.taken)} short "
                        f"{_money(incident.short)} {incident.currency}")
+
+
+@giftcards_cli.command("resolve")
+@click.argument("incident_id", type=click.UUID)
+@click.option("--note", required=True, help="how it was settled with the customer")
+@with_appcontext
+def resolve_command(incident_id, note: str):
+    """Mark an incident resolved once the shortfall was settled with the customer."""
+    with database().unit_of_work() as uow:
+        try:
+            services.resolve_incident(uow.session, incident_id, note)
+        except services.GiftCardError as exc:
+            raise click.ClickException(exc.detail) from None
+        uow.commit()
+    click.echo(f"incident {incident_id} resolved")
