@@ -35,7 +35,7 @@
     if (!code) return;
     try {
       const card = await api("GET", `/gift-cards/${encodeURIComponent(code)}`);
-      const until = new Date(card.expires_at).toLocaleDateString();
+      const until = new Date(card.expires_at).toLocaleDateString(till.config.language);
       shown.textContent = card.source === "local" && card.balance === null
         ? fill(T.gift_card_offline, { spendable: money(card.spendable, card.currency) })
         : fill(T.gift_card_balance, { spendable: money(card.spendable, card.currency), until });
@@ -54,7 +54,7 @@
     if (paid) paid(sale);
     const sold = (sale.gift_cards || []).map((card) => fill(T.gift_card_sold, {
       code: card.printed, amount: money(card.amount, card.currency),
-      until: new Date(card.expires_at).toLocaleDateString() }));
+      until: new Date(card.expires_at).toLocaleDateString(till.config.language) }));
     // after the page has said "Paid": the card's code is what the cashier must hand over
     if (sold.length) setTimeout(() => till.say(fill(T.paid, { number: sale.receipt_number }) + " " + sold.join(" ")), 0);
   };
