@@ -125,7 +125,9 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
         approve(session, approval, till.settings.pin_policy, action="sell_promised", cashier=till.cashier,
                 terminal=till.terminal, subject=f"sale {sale_id}", details={"skus": skus})
 
-    record_movements(session, till.location.id, [(line["product_id"], -line["quantity"]) for line in lines],
+    # A gift card is no stock: its line moves nothing.
+    record_movements(session, till.location.id, [(line["product_id"], -line["quantity"]) for line in lines
+                                                 if not gift_cards.is_card_line(line["sku"])],
                      "sale", sale_id, promised_override=sell_promised if approval is not None else None)
     if settlement.cash_taken:
         fast_insert(connection, CashMovement.__table__, [{"id": new_id(), "shift_id": shift_id, "kind": "sale",

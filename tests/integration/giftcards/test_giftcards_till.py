@@ -52,6 +52,9 @@ def test_a_card_sold_at_the_till_is_issued_and_is_not_on_the_fiscal_receipt(app,
     assert line["sku"] == "GIFT-CARD" and line["vat_rate_bp"] is None  # PL: outside VAT when sold
     assert sale["vat"] == [{"vat_group": "E", "vat_rate_bp": None, "gross": 10000, "vat": 0}]
     assert only_gift_cards(sale)  # the fiscal printer gets nothing: the sale is recorded not_fiscal
+    from pos.stock.models import StockMovement
+    with app.extensions["pos.db"].unit_of_work(read_only=True) as uow:  # a card is no stock
+        assert uow.session.scalars(select(StockMovement).where(StockMovement.reference_id == uuid.UUID(sale["id"]))).all() == []
     looked = till.get(f"/api/v1/gift-cards/{card['printed'].lower()}").get_json()
     assert looked["balance"] == 10000 and looked["spendable"] == 10000 and not looked["expired"]
 

@@ -4,6 +4,7 @@ store's push; a card S1 sells reaches HQ the same way."""
 from __future__ import annotations
 
 import re
+import uuid
 
 from sqlalchemy import select
 
@@ -76,6 +77,11 @@ def test_a_store_spends_online_then_offline_within_its_allowance_and_hq_gets_it_
     assert balance == 5000 and entries[-1][:3] == ("redeem", -3000, True) and leases == {"S1": 5000}
     assert chain.sync_once("S1").stdout  # sent again changes nothing
     assert hq_card(chain, code)[0] == 5000
+    db = Database(chain.hq_db)
+    with db.unit_of_work(read_only=True) as uow:  # the sale that sold it is at HQ too, not quarantined
+        from pos.sales.models import Sale
+        assert uow.session.get(Sale, uuid.UUID(sale["id"])).total == 4000
+    db.dispose()
     new_balance, new_entries, _ = hq_card(chain, new_code)
     assert new_balance == 4000 and new_entries[0][:2] == ("issue", 4000) and new_entries[0][3] == "store:S1"
     pay_with_card(s2, new_code, 1500)  # the card S1 sold, spent at S2 through HQ
