@@ -69,6 +69,7 @@ def receipt_document(sale: dict, *, location, cashier_name: str, language: str, 
         "change": sale["change"],
         "footer": footer,
         "fiscal_qr": fiscal_details.get("check_url") if sale.get("fiscal_number") else None,
+        "gift_cards": sale.get("gift_cards") or [],
     }
 
 

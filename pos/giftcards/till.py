@@ -16,7 +16,7 @@ from pos.catalogue.models import Product
 from pos.db import utcnow
 from pos.feed.services import record_change
 from pos.giftcards import remote, services
-from pos.giftcards.models import GiftCardAllowance
+from pos.giftcards.models import GiftCard, GiftCardAllowance
 from pos.giftcards.services import GiftCardError, Policy, normalise
 from pos.ids import new_id
 from pos.problems import ApiProblem
@@ -101,9 +101,14 @@ def _issue(session, till, amount: int, sale: dict, key: str, now: dt.datetime) -
         code, expires_at = card.code, card.expires_at
     else:
         # HQ learns of the card with the sale (the same change feed, the same push); spendable once there.
-        code, expires_at = services.new_code(), now + dt.timedelta(days=rules.valid_days)
+        code, expires_at, card_id = services.new_code(), now + dt.timedelta(days=rules.valid_days), new_id()
+        # The store's own copy (its receipt and reprints list it); HQ's is the one that counts.
+        session.add(GiftCard(id=card_id, code=code, currency=sale["currency"], initial_amount=amount, balance=amount,
+                             expires_at=expires_at, status="active", issued_at=now,
+                             issued_by=f"store:{till.location.code}", sale_id=sale["id"],
+                             customer_id=sale.get("customer_id"), issue_key=key))
         record_change(session, "gift_card", new_id(), {
-            "op": "issued", "key": key, "card_id": str(new_id()), "code": code, "amount": amount,
+            "op": "issued", "key": key, "card_id": str(card_id), "code": code, "amount": amount,
             "currency": sale["currency"], "expires_at": expires_at.isoformat(), "reference": str(sale["id"]),
             "at": now.isoformat()})
     return {"code": code, "printed": services.printed(code), "amount": amount, "currency": sale["currency"],
@@ -246,6 +251,9 @@ def sold_line_skus() -> set:
     return {SKU}
 
 
-def cards_of_sale(session, sale_id) -> list:
+def cards_of_sale(session, sale_id) -> list[dict]:
+    """The cards a sale sold, as its document lists them (the store keeps its own copy of each)."""
     from pos.giftcards.models import GiftCard
-    return list(session.scalars(select(GiftCard).where(GiftCard.sale_id == sale_id)))
+    return [{"code": card.code, "printed": services.printed(card.code), "amount": card.initial_amount,
+             "currency": card.currency, "expires_at": card.expires_at.isoformat()}
+            for card in session.scalars(select(GiftCard).where(GiftCard.sale_id == sale_id).order_by(GiftCard.code))]

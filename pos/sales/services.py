@@ -171,6 +171,8 @@ def sale_document(session, sale: Sale) -> dict:
     delivery_id = session.scalar(select(Delivery.id).where(Delivery.source == "store_sale",
                                                            Delivery.source_ref == str(sale.id)))
     document["delivery_id"] = str(delivery_id) if delivery_id else None
+    if any(gift_cards.is_card_line(line.sku) for line in sale.lines):
+        document["gift_cards"] = gift_cards.cards_of_sale(session, sale.id)
     return document
 
 

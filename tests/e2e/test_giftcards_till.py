@@ -49,7 +49,8 @@ def test_sell_a_gift_card_then_pay_partly_with_it(page, live_store, language):
     assert_translated(page, language)
     screenshot(page, "gift-card-payment", language)
     rest = price - card_value
-    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
     expect(page.locator("#pay-cash")).to_be_focused()
     page.keyboard.type(f"{rest // 100},{rest % 100:02d}")
     page.keyboard.press("Enter")

@@ -55,6 +55,18 @@ def test_a_card_sold_at_the_till_is_issued_and_is_not_on_the_fiscal_receipt(app,
     from pos.stock.models import StockMovement
     with app.extensions["pos.db"].unit_of_work(read_only=True) as uow:  # a card is no stock
         assert uow.session.scalars(select(StockMovement).where(StockMovement.reference_id == uuid.UUID(sale["id"]))).all() == []
+    again = till.get(f"/api/v1/sales/{sale['id']}").get_json()
+    assert again["gift_cards"] == [card]
+    from hardware.receipt_printer.layout import layout_receipt
+    from pos.devices.documents import receipt_document
+    from pos.stores.models import Location
+    with app.extensions["pos.db"].unit_of_work(read_only=True) as uow:
+        location = uow.session.scalars(select(Location)).first()
+        document = receipt_document(again, location=location, cashier_name="Demo", language="pl",
+                                    timezone="Europe/Warsaw")
+    printout = layout_receipt(document)
+    assert card["printed"].encode() in printout  # the code to scan (or type) when the card pays
+    assert card["code"].encode() in printout  # in the Code 128 barcode
     looked = till.get(f"/api/v1/gift-cards/{card['printed'].lower()}").get_json()
     assert looked["balance"] == 10000 and looked["spendable"] == 10000 and not looked["expired"]
 

@@ -69,6 +69,7 @@ def test_a_store_spends_online_then_offline_within_its_allowance_and_hq_gets_it_
         sale = s1.call("POST", f"/api/v1/baskets/{sold['id']}/checkout",
                        json={"payments": [{"method": "cash", "amount": 4000}]})
         new_code = sale["gift_cards"][0]["code"]
+        assert s1.call("GET", f"/api/v1/sales/{sale['id']}")["gift_cards"][0]["code"] == new_code  # reprints
     finally:
         chain.hq.start()
     assert hq_card(chain, code)[0] == 8000  # HQ has not heard yet
