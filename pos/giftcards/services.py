@@ -337,16 +337,6 @@ def liability(session, now: dt.datetime | None = None) -> list[dict]:
     return sorted(rows.values(), key=lambda r: r["currency"])
 
 
-def cards_page(session, *, q: str = "", limit: int = 50, offset: int = 0) -> list[tuple[GiftCard, int]]:
-    """Issued cards, newest first, with how many times each was used."""
-    uses = (select(func.count()).where(GiftCardEntry.card_id == GiftCard.id, GiftCardEntry.kind == "redeem")
-            .correlate(GiftCard).scalar_subquery())
-    statement = select(GiftCard, uses).order_by(GiftCard.issued_at.desc()).limit(limit).offset(offset)
-    if q:
-        statement = statement.where(GiftCard.code.like(f"%{re.sub(r'[^A-Z0-9]', '', q.upper())}%"))
-    return list(session.execute(statement).all())
-
-
 def entries(session, card: GiftCard) -> list[GiftCardEntry]:
     return list(session.scalars(select(GiftCardEntry).where(GiftCardEntry.card_id == card.id)
                                 .order_by(GiftCardEntry.created_at, GiftCardEntry.id)))

@@ -247,10 +247,6 @@ def is_card_line(sku: str) -> bool:
     return sku == SKU
 
 
-def sold_line_skus() -> set:
-    return {SKU}
-
-
 def cards_of_sale(session, sale_id) -> list[dict]:
     """The cards a sale sold, as its document lists them (the store keeps its own copy of each)."""
     from pos.giftcards.models import GiftCard

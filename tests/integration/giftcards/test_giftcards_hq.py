@@ -4,13 +4,11 @@ reconnect (an incident, never a negative balance), and three processes racing on
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -178,6 +176,7 @@ RACER = textwrap.dedent("""
                       "POS_GIFT_CARD_OFFLINE_ALLOWANCE": 0}})
     client = app.test_client()
     client.get("/api/v1/health")  # connections open, imports done: the race is only the redemption
+    open(go + "." + str(os.getpid()), "w").close()  # ready
     while not os.path.exists(go):
         time.sleep(0.001)
     response = client.post(path, data=body, content_type="application/json",
@@ -195,8 +194,10 @@ def race(hq, tmp_path, code, racers):
                                    json.dumps(body), str(go), str(tmp_path / "devices")],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for auth, path, key, body in racers]
-    time.sleep(3)  # let them start; the go file releases them together
-    go.write_text("go")
+    while len(list(tmp_path.glob(go.name + ".*"))) < len(processes):  # every racer ready at the line
+        assert all(p.poll() is None for p in processes), [p.communicate() for p in processes]
+        time.sleep(0.05)
+    go.write_text("go")  # released together
     results = []
     for process in processes:
         out, err = process.communicate(timeout=120)
