@@ -189,3 +189,23 @@ def test_a_manager_issues_a_card_and_reads_the_liability(client, till):
                    "issued": 2500, "redeemed": 0}
     missing = boss.post("/api/v1/gift-cards", json={"amount": 0}, headers={"Idempotency-Key": "k"})
     assert missing.status_code == 422 and missing.get_json()["invalid_params"][0]["name"] == "amount"
+
+
+def test_a_manager_lists_and_resolves_an_offline_overspend_incident(app, client, till):
+    from pos.giftcards import services
+    now = dt.datetime.now(dt.timezone.utc)
+    with app.extensions["pos.db"].unit_of_work() as uow:
+        card, _ = services.issue(uow.session, amount=1000, currency="PLN", key="k", issued_by="hq:boss")
+        services.apply_offline_spend(uow.session, "S9", {"key": "till:S9:1", "code": card.code, "amount": 1500,
+                                                        "reference": "sale-x", "at": now.isoformat()})
+        uow.commit()
+    assert balance(app, card.code) == 0  # what it had, never below zero
+    boss = login(client, "boss", "9999", "T2")
+    assert till.get("/api/v1/gift-card-incidents").status_code == 403
+    [incident] = boss.get("/api/v1/gift-card-incidents").get_json()["items"]
+    assert (incident["store"], incident["asked"], incident["taken"], incident["short"]) == ("S9", 1500, 1000, 500)
+    no_note = boss.post(f"/api/v1/gift-card-incidents/{incident['id']}/resolve", json={"note": ""})
+    assert no_note.status_code == 422 and no_note.get_json()["invalid_params"][0]["name"] == "note"
+    done = boss.post(f"/api/v1/gift-card-incidents/{incident['id']}/resolve", json={"note": "paid 5 zł cash"})
+    assert done.status_code == 200 and done.get_json()["status"] == "resolved"
+    assert boss.get("/api/v1/gift-card-incidents").get_json()["items"] == []
