@@ -80,6 +80,10 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     app.register_api(loyalty_api)
     app.register_blueprint(loyalty_pages)
     app.cli.add_command(loyalty_cli)
+    from pos.giftcards.api import api as giftcards_api
+    from pos.giftcards.cli import giftcards_cli
+    app.register_api(giftcards_api)  # gift cards: the till, stores asking HQ, managers
+    app.cli.add_command(giftcards_cli)
 
     from pos.terminal.i18n import init_babel
     from pos.terminal.api import api as till_api

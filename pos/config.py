@@ -99,6 +99,14 @@ class NodeSettings(BaseSettings):
     # The till waits at most this long for HQ when looking a customer up, then uses its own copy.
     hq_lookup_timeout_seconds: int = Field(2, ge=0, description="customer lookup wait at HQ")
 
+    # --- gift cards (HQ holds the balance)
+    gift_card_valid_days: int = Field(365, ge=1, le=3650, description="a gift card sold or issued is valid this "
+                                                                      "many days")
+    gift_card_offline_allowance: int = Field(10_000, ge=0, description="per card, minor units a store may spend "
+                                                                       "while HQ is unreachable (leased at HQ)")
+    gift_card_lease_hours: int = Field(72, ge=1, description="a store's offline allowance on a card lasts this "
+                                                             "long after its last online use")
+
     # --- dispatch
     dispatch_depot: str = Field("", description="where couriers set out from, 'lat,lon'; empty = first stop")
 

@@ -15,3 +15,4 @@ from pos.feed.models import Change  # noqa: F401
 from pos.dispatch.models import Assignment, Courier, CourierDayOff, Delivery, DeliveryStatusEvent  # noqa: F401
 from pos.devices.models import FiscalRecord, PrintJob  # noqa: F401
 from pos.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyProgramme  # noqa: F401
+from pos.giftcards.models import GiftCard, GiftCardAllowance, GiftCardEntry, GiftCardIncident, GiftCardLease  # noqa: F401

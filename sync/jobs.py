@@ -44,6 +44,11 @@ def _run_journeys(app) -> str:
     return run_journeys(app)
 
 
+def _expire_gift_cards(app) -> str:
+    from pos.giftcards.jobs import expire_gift_cards
+    return expire_gift_cards(app)
+
+
 def _stock_jobs() -> list[Job]:
     from sync.channels.push import one_publisher
     from sync.stock.jobs import expire_reservations, publish_availability
@@ -73,6 +78,7 @@ def _channel_jobs() -> list[Job]:
 
 JOBS: list[Job] = [
     Job("purge_expired_tokens", purge_expired_tokens, seconds=3600),
+    Job("expire_gift_cards", _expire_gift_cards, seconds=3600, roles=("hq", "standalone")),
     *_stock_jobs(),
     *_channel_jobs(),
     *_replication(),

@@ -113,6 +113,12 @@ def layout_receipt(document: dict, *, profile=None, columns: int | None = None,
         job.qr(code)
     for footer_line in document.get("footer") or []:
         job.text(footer_line, align="center")
+    for card in document.get("gift_cards") or []:  # a gift card sold: its code, to scan when it pays
+        job.separator()
+        job.pair(label(language, "gift_card"), money(card["amount"]), bold=True)
+        job.text(card["printed"], align="center")
+        job.text(f"{label(language, 'valid_until')} {str(card['expires_at'])[:10]}", align="center")
+        job.barcode128(card["code"])
     if document.get("fiscal_qr"):  # the tax authority's check link (Ukraine's PRRO receipts carry it)
         job.qr(document["fiscal_qr"])
     if not fiscal:

@@ -69,10 +69,38 @@ def receipt_document(sale: dict, *, location, cashier_name: str, language: str, 
         "change": sale["change"],
         "footer": footer,
         "fiscal_qr": fiscal_details.get("check_url") if sale.get("fiscal_number") else None,
+        "gift_cards": sale.get("gift_cards") or [],
     }
 
 
-_PAYMENT_METHODS = {"cash": "cash", "card": "card", "voucher": "voucher", "transfer": "transfer"}
+_PAYMENT_METHODS = {"cash": "cash", "card": "card", "voucher": "voucher", "transfer": "transfer",
+                    "gift_card": "voucher"}
+# how a gift card's payment is named where the device prints the form's name (Checkbox's CASHLESS label)
+_PAYMENT_NAMES = {"PLN": "Karta podarunkowa", "CZK": "Dárková karta", "UAH": "Подарункова картка"}
+GIFT_CARD_SKU = "GIFT-CARD"  # pos.giftcards.till.SKU: a multi-purpose voucher sold is not a supply
+
+
+def only_gift_cards(sale: dict) -> bool:
+    """A sale of gift cards alone has nothing for the fiscal printer: VAT falls due when goods are bought."""
+    return bool(sale["lines"]) and all(line.get("sku") == GIFT_CARD_SKU for line in sale["lines"])
+
+
+def _without_gift_cards(sale: dict, line_discounts):
+    """The sale as the fiscal printer sees it: the cards it sold are not on the receipt, and what paid for
+    them is taken off the payments (cash first: a card is never paid with a card)."""
+    keep = [i for i, line in enumerate(sale["lines"]) if line.get("sku") != GIFT_CARD_SKU]
+    if len(keep) == len(sale["lines"]):
+        return sale, line_discounts
+    cards = sum(line["amount"] for line in sale["lines"] if line.get("sku") == GIFT_CARD_SKU)
+    payments, left = [], cards
+    for payment in sorted(sale["payments"], key=lambda p: p["method"] != "cash"):
+        taken = min(left, payment["amount"])
+        left -= taken
+        payments.append({**payment, "amount": payment["amount"] - taken})
+    if line_discounts and len(line_discounts) == len(sale["lines"]):
+        line_discounts = [line_discounts[i] for i in keep]
+    return ({**sale, "lines": [sale["lines"][i] for i in keep], "payments": payments,
+             "total": sale["total"] - cards}, line_discounts)
 
 
 def fiscal_receipt(sale: dict, cashier_name: str, line_discounts: list[int] | None = None) -> FiscalReceipt:
@@ -80,6 +108,7 @@ def fiscal_receipt(sale: dict, cashier_name: str, line_discounts: list[int] | No
 
     ``line_discounts`` are the lines' own discounts: what the sale's lines carry beyond them is their
     share of the basket's discount, which goes to the device once, as a discount on the receipt."""
+    sale, line_discounts = _without_gift_cards(sale, line_discounts)
     try:
         own = list(line_discounts) if line_discounts and len(line_discounts) == len(sale["lines"]) else None
         if own is None:
@@ -87,7 +116,8 @@ def fiscal_receipt(sale: dict, cashier_name: str, line_discounts: list[int] | No
         lines = tuple(_fiscal_line({**line, "discount": discount, "amount": line["gross"] - discount})
                       for line, discount in zip(sale["lines"], own))
         bill_discount = sum(line["discount"] for line in sale["lines"]) - sum(own)
-        payments = tuple(Payment(_PAYMENT_METHODS.get(p["method"], "other"), p["amount"])
+        payments = tuple(Payment(_PAYMENT_METHODS.get(p["method"], "other"), p["amount"],
+                                 _PAYMENT_NAMES.get(sale["currency"]) if p["method"] == "gift_card" else None)
                          for p in sale["payments"] if p["amount"] > 0)
         return FiscalReceipt(reference=sale["id"], lines=lines, total=sale["total"], payments=payments,
                              currency=sale["currency"], cashier=cashier_name, discount=bill_discount)

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from hardware.device import DeviceError
 from hardware.fiscal import fiscalise_once
 from hardware.receipt_printer import layout_receipt, layout_slip
-from pos.devices.documents import fiscal_receipt, receipt_document
+from pos.devices.documents import fiscal_receipt, only_gift_cards, receipt_document
 from pos.devices.journal import DbJournal, ensure_record, record_fault, record_outcome
 from pos.devices.models import FiscalRecord, PrintJob
 from pos.devices.station import REOPEN_AFTER_SECONDS, Station
@@ -136,6 +136,9 @@ class FiscalQueue:
                 raise self.station.fiscal_block
             if force and printer is not None:
                 printer.wake()  # asked by a person (or the reconnect watcher): try the device now
+            if only_gift_cards(sale.document):
+                DbJournal(self.db).save(str(sale_id), {"status": "done", "result": {"fiscal": False}})
+                return
             receipt = fiscal_receipt(sale.document, sale.cashier_name, sale.line_discounts)
             fiscalise_once(printer, receipt, DbJournal(self.db))
         except Exception as exc:

@@ -62,7 +62,7 @@ def check_before_payment(hub: DeviceHub, basket_id) -> None:
     import uuid
 
     from hardware.device import DeviceError
-    from pos.devices.documents import fiscal_receipt
+    from pos.devices.documents import fiscal_receipt, only_gift_cards
     from pos.http import till_for
     from pos.problems import ApiProblem
     from pos.sales.baskets import load_basket, priced
@@ -81,9 +81,11 @@ def check_before_payment(hub: DeviceHub, basket_id) -> None:
     if printer is None or not basket.lines or not getattr(printer, "fiscal", True):
         return
     draft = {"id": str(basket.id), "currency": basket.currency, "total": totals.total, "payments": [],
-             "lines": [{"name": line.name, "unit": line.unit, "quantity": line.quantity, "unit_price": line.unit_price,
+             "lines": [{"name": line.name, "sku": line.sku, "unit": line.unit, "quantity": line.quantity, "unit_price": line.unit_price,
                         "gross": p.gross, "discount": p.discount, "amount": p.amount, "vat_group": line.vat_group}
                        for line, p in zip(basket.lines, priced_lines)]}
+    if only_gift_cards(draft):
+        return  # nothing of it goes to the fiscal printer
     try:
         refusal = printer.refusal(fiscal_receipt(draft, "", [line.discount for line in basket.lines]))
     except DeviceError as error:

@@ -9,6 +9,7 @@ from pos.customers.services import record_interaction
 from pos.loyalty.services import POINTS, on_return
 from pos.db import utcnow
 from pos.feed.services import record_change
+from pos.giftcards import till as gift_cards
 from pos.problems import ApiProblem
 from pos.returns.models import Refund, Return, ReturnLine
 from pos.sales.models import SaleLine
@@ -53,6 +54,9 @@ def create_return(session, till: Till, sale_id, lines: list, approval, reason: s
         if sale_line is None:
             raise ApiProblem(422, "unknown-line", f"{field}.sale_line_id: not a line of sale {sale.id}",
                              field=f"{field}.sale_line_id")
+        if gift_cards.is_card_line(sale_line.sku):
+            raise ApiProblem(422, "gift-card-not-returnable",
+                             f"{field}.sale_line_id: a gift card sold is not returned as goods", field=f"{field}.sale_line_id")
         if sale_line.id in seen:
             raise ApiProblem(422, "duplicate-line", f"{field}.sale_line_id: listed twice", field=f"{field}.sale_line_id")
         seen.add(sale_line.id)
@@ -78,6 +82,7 @@ def create_return(session, till: Till, sale_id, lines: list, approval, reason: s
     _refund_to_original_tenders(session, returned, sale, till)
     session.add(returned)
     session.flush()
+    gift_cards.refund_to_cards(session, till, returned, sale)
     record_movements(session, till.location.id,
                      [(by_id[line.sale_line_id].product_id, line.quantity) for line in returned.lines],
                      "return", returned.id)

@@ -60,10 +60,11 @@ class Discount(Strict):
 
 
 class PaymentIn(Strict):
-    method: Literal["cash", "card", "voucher", "transfer", "points"] = Field(
-        description="points: loyalty points of the customer_id, spent online (needs Idempotency-Key)")
+    method: Literal["cash", "card", "voucher", "transfer", "points", "gift_card"] = Field(
+        description="points: loyalty points of the customer_id, spent online (needs Idempotency-Key); "
+                    "gift_card: the card's code in reference")
     amount: int = Field(gt=0, le=10**11, description="minor units")
-    reference: str | None = Field(default=None, max_length=100)
+    reference: str | None = Field(default=None, max_length=100, description="gift_card: the card's code")
 
 
 class CheckoutIn(Strict):
@@ -152,3 +153,4 @@ class SaleOut(BaseModel):
     fiscal_status: str
     fiscal_number: str | None
     delivery_id: str | None = None
+    gift_cards: list[dict] | None = Field(default=None, description="cards this sale sold: code, amount, expiry")

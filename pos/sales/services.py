@@ -14,6 +14,7 @@ from pos.dispatch.models import Delivery
 from pos.dispatch.services import deliver_home, shop_today
 from pos.feed.services import record_change
 from pos.loyalty.services import earn_for_sale
+from pos.giftcards import till as gift_cards
 from pos.problems import ApiProblem
 from pos.sales.baskets import load_basket, priced
 from pos.sales.models import Basket, Payment, Sale, SaleLine, SaleVat
@@ -114,6 +115,7 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
            for letter, (rate, gross, amount) in totals.vat.items()]
     tenders = [{"id": new_id(), "sale_id": sale_id, "position": position, "method": p.method, "amount": p.amount,
                 "reference": p.reference or "", "refunded": 0} for position, p in enumerate(payments, start=1)]
+    gift_cards.check_tenders(lines, tenders)
     fast_insert(connection, _sale, [sale])
     fast_insert(connection, _line, lines)
     fast_insert(connection, _vat, vat)
@@ -124,7 +126,9 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
         approve(session, approval, till.settings.pin_policy, action="sell_promised", cashier=till.cashier,
                 terminal=till.terminal, subject=f"sale {sale_id}", details={"skus": skus})
 
-    record_movements(session, till.location.id, [(line["product_id"], -line["quantity"]) for line in lines],
+    # A gift card is no stock: its line moves nothing.
+    record_movements(session, till.location.id, [(line["product_id"], -line["quantity"]) for line in lines
+                                                 if not gift_cards.is_card_line(line["sku"])],
                      "sale", sale_id, promised_override=sell_promised if approval is not None else None)
     if settlement.cash_taken:
         fast_insert(connection, CashMovement.__table__, [{"id": new_id(), "shift_id": shift_id, "kind": "sale",
@@ -144,7 +148,11 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
                                 till.settings.country.code, shop_today(till.settings.country.timezone),
                                 f"cashier:{till.cashier.login}")
         document["delivery_id"] = str(delivery.id)
+    # Last before the commit: a card paid with is spent at HQ only once the rest of the sale is in.
+    sold_cards = gift_cards.settle(session, till, sale, lines, tenders, f"till:{basket.id}")
     record_change(session, "sale", sale_id, document)
+    if sold_cards:
+        document["gift_cards"] = sold_cards
     return document, True
 
 
@@ -167,6 +175,8 @@ def sale_document(session, sale: Sale) -> dict:
     delivery_id = session.scalar(select(Delivery.id).where(Delivery.source == "store_sale",
                                                            Delivery.source_ref == str(sale.id)))
     document["delivery_id"] = str(delivery_id) if delivery_id else None
+    if any(gift_cards.is_card_line(line.sku) for line in sale.lines):
+        document["gift_cards"] = gift_cards.cards_of_sale(session, sale.id)
     return document
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext
 
 from pos.devices.weighing import _texts as scale_texts
+from pos.terminal.giftcard_strings import giftcard_problems
 
 SCALE_CODES = ("scale_motion", "scale_zero", "scale_under_zero", "scale_over_capacity", "scale_fault", "config",
                "offline")
@@ -39,7 +40,7 @@ def problem_strings() -> dict:
 
 def day_strings() -> dict:
     return {
-        "problems": problem_strings(),
+        "problems": {**problem_strings(), **giftcard_problems()},
         "scale_texts": {code: list(scale_texts(code)) for code in SCALE_CODES},
         "type_plu": gettext("Type the PLU or scan the code of the goods."),
         "bad_tare": gettext("Type the tare in grams, like 40."),

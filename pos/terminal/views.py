@@ -6,6 +6,7 @@ from flask_babel import get_locale, gettext
 
 from pos.loyalty.strings import loyalty_strings
 from pos.terminal.day_strings import day_strings
+from pos.terminal.giftcard_strings import giftcard_problems, giftcard_strings
 from pos.terminal.faults import fault_strings
 from pos.terminal.i18n import COOKIE, LANGUAGES, default_language
 
@@ -80,6 +81,7 @@ def script_strings() -> dict:
         **fault_strings(),
         **day_strings(),
         "loyalty": loyalty_strings(),
+        **giftcard_strings(),
     }
 
 

@@ -1,24 +1,17 @@
-"""Apology coupons: a code with an amount and validity, issued once per step of a run.
-
-No gift-card or coupon area exists yet; this minimal record is the journeys' own, and a till cannot redeem
-it until such an area takes it over."""
+"""Apology coupons: a real gift card (pos.giftcards) with an amount and validity, issued once per step of a
+run; the journeys keep their own record of it (the customer's data export lists it).  The till, the web shop
+and every store take it as a gift card."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from sqlalchemy import select
 
 from pos.customers.services import record_interaction
+from pos.giftcards import services as gift_cards
 from pos.ids import new_id
 from sync.journeys.models import JourneyCoupon
 from sync.journeys.once import insert_once
-
-ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread over the phone
-
-
-def _code() -> str:
-    return "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(3))
 
 
 def coupon_json(coupon: JourneyCoupon) -> dict:
@@ -29,9 +22,11 @@ def coupon_json(coupon: JourneyCoupon) -> dict:
 def issue_coupon(session, key: str, customer_id, amount: int, currency: str, valid_days: int,
                  now: dt.datetime) -> dict:
     """The coupon for this key: made now, or the one made before (two workers, a retry)."""
-    values = {"id": new_id(), "code": _code(), "idempotency_key": key, "customer_id": customer_id,
-              "amount": amount, "currency": currency, "valid_until": now + dt.timedelta(days=valid_days),
-              "issued_at": now}
+    card, _ = gift_cards.issue(session, amount=amount, currency=currency, key=f"journey:{key}",
+                               issued_by="journey", now=now, expires_at=now + dt.timedelta(days=valid_days),
+                               customer_id=customer_id)
+    values = {"id": new_id(), "code": card.code, "idempotency_key": key, "customer_id": customer_id,
+              "amount": amount, "currency": currency, "valid_until": card.expires_at, "issued_at": now}
     if insert_once(session, JourneyCoupon, values, ["idempotency_key"]):
         coupon = session.get(JourneyCoupon, values["id"])
         # The manager sees it on the customer's timeline.

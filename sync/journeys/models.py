@@ -89,7 +89,7 @@ class JourneyConsent(Base):
 
 
 class JourneyCoupon(Base):
-    """An apology coupon: a code with an amount and validity (no gift-card area exists yet to issue one)."""
+    """An apology coupon: the journey's record of the gift card (pos.giftcards) it issued."""
 
     __tablename__ = "journey_coupon"
     id: Mapped[uuid.UUID] = mapped_column(Id, primary_key=True, default=new_id)

@@ -184,3 +184,19 @@ def apply_stock_document(session, refs: References, p: dict) -> bool:
             applied = apply_stock(session, arrivals, {"movements": p["arrivals"], "reason": "transfer_in",
                                                       "reference_id": p.get("id")}) or applied
     return applied
+
+
+def apply_gift_card(session, refs: References, p: dict) -> bool:
+    """A card the store sold, a spend from its offline allowance, a refund to a card: HQ's balance moves
+    once per key; an offline spend HQ cannot honour in full becomes an incident, never a negative balance."""
+    from pos.giftcards.models import GiftCard
+    from pos.giftcards.services import apply_store_change
+    from pos.giftcards.till import ensure_product
+    from pos.countries import country
+
+    if p["op"] == "issued":
+        ensure_product(session, country(refs.location.country))  # the sale's line points at it
+    elif session.scalars(select(GiftCard.id).where(GiftCard.code == p["code"])).first() is None:
+        raise Missing("code", f"HQ has no gift card {p['code']}")
+    apply_store_change(session, refs.location.code, p)
+    return True

@@ -11,6 +11,7 @@ from pos.loyalty.services import earn_for_sale
 from pos.sales.models import Basket, Payment, Sale, SaleLine, SaleVat
 from pos.shifts.models import Shift
 from pos.stores.models import Terminal
+from pos.giftcards.till import SKU as GIFT_CARD_SKU
 from sync.replication import bulk, ledger
 from sync.replication.checks import Conflict, NotYours
 from sync.replication.references import References, as_uuid
@@ -73,7 +74,8 @@ def apply_sales(session, refs: References, payloads: list[dict]) -> int:
             line_rows.append((as_uuid(line["id"]), sale_id, line["position"], product_id, line["sku"], line["name"],
                               line["unit"], line["quantity"], line["unit_price"], line["gross"], line["discount"],
                               line["amount"], line["vat_group"], line["vat_rate_bp"], 0, 0))
-            movements.append((product_id, -line["quantity"], "sale", sale_id, at))
+            if line["sku"] != GIFT_CARD_SKU:  # a gift card sold is no stock
+                movements.append((product_id, -line["quantity"], "sale", sale_id, at))
         vat_rows += [(sale_id, v["vat_group"], v["vat_rate_bp"], v["gross"], v["vat"]) for v in p["vat"]]
         payment_rows += [(new_id(), sale_id, position, pay["method"], pay["amount"], pay.get("reference") or "", 0)
                          for position, pay in enumerate(p["payments"], start=1)]

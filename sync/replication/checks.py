@@ -362,10 +362,24 @@ def check_fiscal(payload: dict, where: str, store: str) -> None:
         raise InvalidPayload(f"{where}.fiscal_status", f"must be one of {', '.join(FISCAL_STATUSES)}")
 
 
+GIFT_CARD_OPS = ("issued", "redeemed_offline", "refunded")
+
+
+def check_gift_card(payload: dict, where: str, store: str) -> None:
+    _record(payload, where, {"op": TEXT, "key": TEXT, "code": TEXT, "amount": Int(1, MAX_MONEY), "at": WHEN},
+            {"currency": TEXT, "reference": TEXT, "card_id": ID, "expires_at": WHEN},
+            {"key": 200, "code": 32, "reference": 100, "currency": 3})
+    if payload["op"] not in GIFT_CARD_OPS:
+        raise InvalidPayload(f"{where}.op", f"must be one of {', '.join(GIFT_CARD_OPS)}")
+    for name in ("card_id", "expires_at", "currency") if payload["op"] == "issued" else ():
+        if not payload.get(name):
+            raise InvalidPayload(f"{where}.{name}", "is required")
+
+
 # (payload, where, store code): every entity a store may push; others are acknowledged and ignored.
 CHECKS = {"sale": check_sale, "return": check_return, "shift": check_shift, "day_report": check_day_report,
           "stock_document": check_stock_document, "stock_movement": check_stock_movement,
-          "customer": check_customer, "fiscal": check_fiscal}
+          "customer": check_customer, "fiscal": check_fiscal, "gift_card": check_gift_card}
 
 
 def check_change(change: dict, where: str, store: str) -> None:

@@ -22,7 +22,8 @@ TRANSLATIONS = Path(__file__).resolve().parents[2] / "pos" / "translations"
 # (link text's page, the address it opens): the order the navigation offers them in
 PAGES = [("stores", "/office/stores"), ("quarantine", "/office/quarantine"), ("stock", "/office/stock"),
          ("movements", "/office/stock/movements"), ("catalogue", "/office/catalogue"), ("staff", "/office/staff"), ("channels", "/office/channels"),
-         ("customers", "/office/customers"), ("journeys", "/office/journeys"), ("sales", "/office/sales"),
+         ("customers", "/office/customers"), ("journeys", "/office/journeys"), ("loyalty", "/office/loyalty"),
+         ("sales", "/office/sales"),
          ("audit", "/office/audit")]
 
 

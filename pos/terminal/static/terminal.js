@@ -612,19 +612,21 @@
 
   function tendered() {
     return { card: parseMoney($("pay-card").value), cash: parseMoney($("pay-cash").value),
-             points: parseMoney($("pay-points").value) };
+             points: parseMoney($("pay-points").value), gift: parseMoney($("pay-gift").value) };
   }
 
   function updatePayment() {
-    const { card, cash, points } = tendered();
+    const { card: cardOnly, cash, points, gift } = tendered();
     const total = state.basket ? state.basket.total : 0;
     const result = $("payment-dialog").querySelector(".pay-result");
-    if (card === null || cash === null || points === null) { $("pay-change").textContent = "?"; return; }
-    const paid = card + cash + points;
-    const difference = paid - total;
-    result.classList.toggle("short", difference < 0 && paid > 0);
-    $("pay-remaining-label").textContent = difference < 0 && paid > 0 ? T.remaining : T.change_due;
-    $("pay-change").textContent = money(paid === 0 ? 0 : Math.abs(difference), currency());
+    if (cardOnly === null || cash === null || points === null || gift === null) {
+      $("pay-change").textContent = "?"; return;
+    }
+    const card = cardOnly + points + gift;  // non-cash tenders together
+    const difference = card + cash - total;
+    result.classList.toggle("short", difference < 0 && card + cash > 0);
+    $("pay-remaining-label").textContent = difference < 0 && card + cash > 0 ? T.remaining : T.change_due;
+    $("pay-change").textContent = money(card + cash === 0 ? 0 : Math.abs(difference), currency());
   }
 
   function openPayment() {
@@ -638,6 +640,9 @@
     $("pay-reference").value = "";
     $("pay-cash").value = "";
     $("pay-points").value = "";
+    $("pay-gift").value = "";
+    $("pay-gift-code").value = "";
+    $("pay-gift-balance").textContent = "";
     dialog.querySelector(".inline-error").textContent = "";
     if (hooks.paymentOpened) hooks.paymentOpened();
     updatePayment();
@@ -649,10 +654,15 @@
     event.preventDefault();
     if (state.paying) return;
     const dialog = $("payment-dialog");
-    let { card, cash, points } = tendered();
-    if (card === null || cash === null || points === null) { dialogError(dialog, T.bad_amount); return; }
-    if (card + cash + points === 0) cash = state.basket.total;
+    let { card, cash, points, gift } = tendered();
+    if (card === null || cash === null || points === null || gift === null) { dialogError(dialog, T.bad_amount); return; }
+    if (card + cash + points + gift === 0) cash = state.basket.total;
     const payments = points > 0 ? [{ method: "points", amount: points }] : [];
+    if (gift > 0) {
+      const code = $("pay-gift-code").value.trim();
+      if (!code) { dialogError(dialog, T.gift_card_code_needed); $("pay-gift-code").focus(); return; }
+      payments.push({ method: "gift_card", amount: gift, reference: code });
+    }
     if (card > 0) {
       const reference = $("pay-reference").value.trim();
       payments.push(reference ? { method: "card", amount: card, reference } : { method: "card", amount: card });
@@ -1082,6 +1092,7 @@
     $("pay-card").addEventListener("input", updatePayment);
     $("pay-points").addEventListener("input", updatePayment);
     $("pay-cash").addEventListener("input", updatePayment);
+    $("pay-gift").addEventListener("input", updatePayment);
     $("code-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const code = $("code").value;
@@ -1113,7 +1124,7 @@
   window.till = {
     T, config, state, api, $, fill, money, quantity, parseMoney, parseQuantity, newIdempotencyKey, setBasket,
     render, showError, clearError, say, selling, scan, showReceipt, showFault, refreshStatus, openDialog,
-    dialogError, selectedLine, keys, hooks, startSelling, openShiftDialog,
+    dialogError, selectedLine, keys, hooks, startSelling, openShiftDialog, openPayment,
   };
   wire();
   render();
