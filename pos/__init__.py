@@ -72,6 +72,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from pos.customers.api import api as customers_api
     from pos.stores.api import api as stores_api
     app.register_api(customers_api)
+    from pos.coupons.api import api as coupons_api
+    app.register_api(coupons_api)  # a coupon on a basket; at HQ, stores' live checks
     app.register_api(stores_api)
 
     from pos.terminal.i18n import init_babel

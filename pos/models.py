@@ -14,3 +14,5 @@ from pos.stock.models import (AvailabilityChange, ChannelAvailability, ChannelLo
 from pos.feed.models import Change  # noqa: F401
 from pos.dispatch.models import Assignment, Courier, CourierDayOff, Delivery, DeliveryStatusEvent  # noqa: F401
 from pos.devices.models import FiscalRecord, PrintJob  # noqa: F401
+from pos.coupons.models import (BasketCoupon, CouponBatch, CouponCampaign, CouponCode, CouponIncident,  # noqa: F401
+                                CouponRedemption)

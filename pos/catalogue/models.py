@@ -18,6 +18,8 @@ class Product(Base):
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     unit: Mapped[str] = mapped_column(String(8), default="pcs")  # pcs | kg (quantities in grams)
     vat_group: Mapped[str] = mapped_column(String(1))
+    # a product group ("dairy", "bakery"): what a coupon's rules name
+    product_group: Mapped[str] = mapped_column(String(32), default="", server_default="")
     price: Mapped[int] = mapped_column(Money)  # per piece, or per kg for weighed goods
     currency: Mapped[str] = mapped_column(Currency)
     plu: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
