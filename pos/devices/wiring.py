@@ -85,7 +85,7 @@ def check_before_payment(hub: DeviceHub, basket_id) -> None:
                         "gross": p.gross, "discount": p.discount, "amount": p.amount, "vat_group": line.vat_group}
                        for line, p in zip(basket.lines, priced_lines)]}
     try:
-        refusal = printer.refusal(fiscal_receipt(draft, "", [line.discount for line in basket.lines]))
+        refusal = printer.refusal(fiscal_receipt(draft, "", [p.line_discount + p.coupon_discount for p in priced_lines]))
     except DeviceError as error:
         refusal = error
     if refusal is not None:
