@@ -11,3 +11,5 @@ def register_webshop(app) -> None:
     if app.config["POS_ROLE"] in ("hq", "standalone"):  # a store node sells only through its tills
         app.register_api(api)
         app.register_api(webhooks_api)
+        from sync.webshop.coupons import api as coupons_api
+        app.register_api(coupons_api)

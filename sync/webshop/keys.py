@@ -9,7 +9,8 @@ from sqlalchemy import select
 from pos.problems import ApiProblem
 from sync.webshop.models import ApiClient
 
-SCOPES = ("availability:read", "reservations:write", "orders:write", "webhooks:manage", "carts:write")
+SCOPES = ("availability:read", "reservations:write", "orders:write", "webhooks:manage", "carts:write",
+          "coupons:write")
 KEY_PREFIX = "pos_"
 
 
