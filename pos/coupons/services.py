@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from pos.coupons import rules
 from pos.coupons.models import CouponBatch, CouponCampaign, CouponCode, CouponIncident, CouponRedemption
 from pos.db import utcnow
+from pos.feed.services import record_change
 from pos.ids import new_id
 from pos.problems import ApiProblem
 
@@ -61,6 +62,20 @@ def create_campaign(session, *, name: str, currency: str, valid_from: dt.datetim
                               created_at=utcnow())
     session.add(campaign)
     session.flush()
+    publish_campaign(session, campaign)
+    return campaign
+
+
+def publish_campaign(session, campaign: CouponCampaign) -> None:
+    """Stores keep a copy (HQ's feed), so they can take its codes while cut off from HQ."""
+    record_change(session, "coupon_campaign", campaign.id, campaign_json(campaign), op="updated")
+
+
+def set_active(session, campaign_id, active: bool) -> CouponCampaign:
+    campaign = get_campaign(session, campaign_id)
+    campaign.active = active
+    session.flush()
+    publish_campaign(session, campaign)
     return campaign
 
 
@@ -86,6 +101,10 @@ def issue_batch(session, campaign_id, size: int, store_code: str | None = None,
     ordered = sorted(codes)
     session.execute(CouponCode.__table__.insert(),
                     [{"code": c, "campaign_id": campaign.id, "batch_id": batch.id} for c in ordered])
+    if batch.store_code:  # only the store it is allocated to keeps it (pos.coupons.services.apply_batch)
+        record_change(session, "coupon_batch", batch.id, {"id": str(batch.id), "campaign_id": str(campaign.id),
+                                                           "store_code": batch.store_code, "codes": ordered,
+                                                           "issued_by": issued_by})
     return batch, ordered
 
 
@@ -143,10 +162,10 @@ def check(session, campaign: CouponCampaign, code: str, single: CouponCode | Non
     if single is not None and session.scalar(
             select(CouponRedemption.id).where(CouponRedemption.single_code == code)) is not None:
         raise refused("already-redeemed", "this single-use code was redeemed already", status=409)
-    if campaign.per_customer_limit is not None and customer_limit:
+    if campaign.per_customer_limit is not None:
         if customer_id is None:
             raise refused("customer-required", "this coupon is limited per customer; identify the customer first")
-        if customer_uses(session, campaign.id, customer_id) >= campaign.per_customer_limit:
+        if customer_limit and customer_uses(session, campaign.id, customer_id) >= campaign.per_customer_limit:
             raise refused("limit-reached", f"this customer has used this campaign "
                           f"{campaign.per_customer_limit} time(s), its limit", status=409)
     return rule_of(campaign, code, single is not None)
@@ -273,3 +292,91 @@ def lines_of(session, lines: list) -> list[dict]:
                              field=f"lines[{index}]")
         out.append({"amount": line.amount, "product_group": group or ""})
     return out
+
+
+# --- a store's redemptions taken while cut off from HQ ---------------------------------------------------
+
+def take_store_redemption(session, store_code: str, p: dict) -> CouponIncident | None:
+    """HQ takes a redemption a store made without it.  The sale happened and the customer got the discount,
+    so the use is always recorded; what broke a rule (a single-use code used elsewhere too, a customer past
+    the campaign's limit) becomes a named incident, never a silent overrun.  Applied twice: nothing twice."""
+    key = f"store:{store_code}:{p['idempotency_key']}" if p.get("idempotency_key") else f"store:{store_code}:{p['id']}"
+    if session.scalar(select(CouponRedemption.id).where(CouponRedemption.idempotency_key == key)) is not None:
+        return None
+    campaign = session.get(CouponCampaign, uuid.UUID(p["campaign_id"]))
+    if campaign is None:
+        raise LookupError(f"campaign {p['campaign_id']} is not known at HQ")
+    code = rules.normalise(p["code"])
+    customer_id = uuid.UUID(p["customer_id"]) if p.get("customer_id") else None
+    single = session.get(CouponCode, code) is not None
+    if customer_id is not None and campaign.per_customer_limit is not None:
+        _lock_customer(session, campaign.id, customer_id)
+    uses = customer_uses(session, campaign.id, customer_id) if customer_id is not None else 0
+    values = {"id": new_id(), "campaign_id": campaign.id, "code": code, "single_code": code if single else None,
+              "customer_id": customer_id, "channel": f"store:{store_code}", "reference": p.get("reference", ""),
+              "idempotency_key": key, "request_hash": "", "discount": p["discount"], "currency": p["currency"],
+              "offline": True, "redeemed_at": dt.datetime.fromisoformat(p["redeemed_at"])}
+    incident = None
+    if single and not _insert_once(session, values, "single_code"):
+        values["single_code"] = None
+        session.execute(CouponRedemption.__table__.insert().values(**values))
+        incident = ("single-use-code-reused", f"single-use code {rules.printable(code)} was redeemed already "
+                    f"when store {store_code} took it offline on sale {values['reference']}")
+    elif not single:
+        session.execute(CouponRedemption.__table__.insert().values(**values))
+    if incident is None and customer_id is not None and campaign.per_customer_limit is not None \
+            and uses >= campaign.per_customer_limit:
+        incident = ("per-customer-limit-exceeded", f"store {store_code} took {campaign.name!r} offline for a "
+                    f"customer who had used it {uses} time(s), its limit being {campaign.per_customer_limit}")
+    if incident is None:
+        return None
+    row = CouponIncident(id=new_id(), kind=incident[0], reference=key, code=code, campaign_id=campaign.id,
+                         customer_id=customer_id, detail=incident[1][:500], status="open", created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def resolve_incident(session, incident_id, note: str = "") -> CouponIncident:
+    incident = session.get(CouponIncident, incident_id) if isinstance(incident_id, uuid.UUID) else None
+    if incident is None:
+        raise ApiProblem(404, "unknown-incident", f"incident_id: no coupon incident {incident_id}",
+                         field="incident_id")
+    incident.status = "resolved"
+    if note:
+        incident.detail = f"{incident.detail} — {note}"[:500]
+    return incident
+
+
+# --- what HQ tells its stores ----------------------------------------------------------------------------
+
+def campaign_payload(campaign: CouponCampaign) -> dict:
+    return campaign_json(campaign)
+
+
+def apply_campaign(session, p: dict) -> None:
+    """A store's copy of a campaign (from HQ's feed): what it needs to take its codes while cut off."""
+    campaign = session.get(CouponCampaign, uuid.UUID(p["id"]))
+    if campaign is None:
+        campaign = CouponCampaign(id=uuid.UUID(p["id"]), created_at=utcnow())
+        session.add(campaign)
+    campaign.name, campaign.currency = p["name"], p["currency"]
+    campaign.percent_bp, campaign.amount, campaign.min_basket = p["percent_bp"], p["amount"], p["min_basket"]
+    campaign.product_groups, campaign.per_customer_limit = p["product_groups"], p["per_customer_limit"]
+    campaign.valid_from = dt.datetime.fromisoformat(p["valid_from"])
+    campaign.valid_until = dt.datetime.fromisoformat(p["valid_until"])
+    campaign.shared_code, campaign.active = p["shared_code"], p["active"]
+    session.flush()
+
+
+def apply_batch(session, p: dict, store_code: str | None) -> None:
+    """Single-use codes HQ allocated to this store; other stores' batches are not kept."""
+    if not store_code or p.get("store_code") != store_code:
+        return
+    if session.get(CouponBatch, uuid.UUID(p["id"])) is not None:
+        return
+    session.add(CouponBatch(id=uuid.UUID(p["id"]), campaign_id=uuid.UUID(p["campaign_id"]), size=len(p["codes"]),
+                            store_code=store_code, issued_by=p.get("issued_by", ""), created_at=utcnow()))
+    session.flush()
+    session.execute(CouponCode.__table__.insert(), [{"code": c, "campaign_id": uuid.UUID(p["campaign_id"]),
+                                                      "batch_id": uuid.UUID(p["id"])} for c in p["codes"]])

@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy import delete, select
 
 from pos.coupons import rules, services
-from pos.coupons.models import BasketCoupon, CouponBatch, CouponCode, CouponRedemption
+from pos.coupons.models import BasketCoupon, CouponBatch, CouponCampaign, CouponCode, CouponRedemption
 from pos.db import utcnow
 from pos.feed.services import record_change
 from pos.ids import new_id
@@ -92,32 +92,43 @@ def redeem_at_checkout(session, till, basket, priced_lines, customer_id, sale_id
     offline = session.scalar(select(BasketCoupon.offline).where(BasketCoupon.basket_id == basket.id))
     if hq_redeem is not None and not offline:
         try:
-            return hq_redeem(basket.coupon["code"], customer_id, lines, key, str(sale_id))
+            redemption = hq_redeem(basket.coupon["code"], customer_id, lines, key, str(sale_id))
         except HqUnavailable:
+            # HQ went away between the scan and the payment: the offline rules decide now.
             _offline_rule(session, basket.coupon["code"], store_code, customer_id, till.currency, utcnow())
-        return _record_offline(session, basket, customer_id, sale_id, sum(shares), store_code, key)
+        else:
+            # This store remembers it too, so the code is not taken again here while HQ is away.
+            _record(session, basket, customer_id, sale_id, redemption["discount"], store_code, key, offline=False)
+            return redemption
+        return _record(session, basket, customer_id, sale_id, sum(shares), store_code, key, offline=True)
     if offline:
-        return _record_offline(session, basket, customer_id, sale_id, sum(shares), store_code, key)
+        return _record(session, basket, customer_id, sale_id, sum(shares), store_code, key, offline=True)
     redemption, _ = services.redeem(session, basket.coupon["code"], currency=till.currency, customer_id=customer_id,
                                     lines=lines, channel=f"store:{store_code}", reference=str(sale_id),
                                     idempotency_key=key)
     return redemption
 
 
-def _record_offline(session, basket, customer_id, sale_id, discount: int, store_code: str, key: str) -> dict:
-    """A store's own redemption while HQ is away; it travels to HQ in the change feed."""
+def _record(session, basket, customer_id, sale_id, discount: int, store_code: str, key: str, *,
+            offline: bool) -> dict | None:
+    """A store's own record of a redemption.  One taken while HQ is away travels to HQ in the change feed."""
     code = basket.coupon["code"]
+    if session.get(CouponCampaign, uuid.UUID(basket.coupon["campaign_id"])) is None:
+        return None  # a campaign HQ has not sent yet: HQ's record is the only one
     single = session.get(CouponCode, code) is not None
     if single and session.scalar(select(CouponRedemption.id).where(CouponRedemption.single_code == code)):
+        if not offline:
+            return None
         raise services.refused("already-redeemed", "this single-use code was redeemed already", status=409)
     redemption = CouponRedemption(id=new_id(), campaign_id=uuid.UUID(basket.coupon["campaign_id"]), code=code,
                                   single_code=code if single else None, customer_id=customer_id,
                                   channel=f"store:{store_code}", reference=str(sale_id), idempotency_key=key,
-                                  request_hash="", discount=discount, currency=basket.currency, offline=True,
+                                  request_hash="", discount=discount, currency=basket.currency, offline=offline,
                                   redeemed_at=utcnow())
     session.add(redemption)
     session.flush()
     document = services.redemption_json(redemption)
-    document["code"] = code
-    record_change(session, "coupon_redemption", redemption.id, document)
+    if offline:
+        record_change(session, "coupon_redemption", redemption.id,
+                      {**document, "code": code, "idempotency_key": key})
     return document

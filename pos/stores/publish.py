@@ -9,7 +9,7 @@ from pos.feed.services import record_change
 from pos.staff.models import Cashier
 
 # What a store may read from HQ's feed.  Sales, returns and the like stay at HQ.
-STORE_VISIBLE = ("product", "cashier", "customer")
+STORE_VISIBLE = ("product", "cashier", "customer", "coupon_campaign", "coupon_batch")
 
 
 def product_payload(product: Product) -> dict:

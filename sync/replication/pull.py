@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select, update
 
 from pos.catalogue.importer import barcode_kind
 from pos.catalogue.models import Barcode, Product
+from pos.coupons import services as coupons
 from pos.customers.services import apply_profile
 from pos.db import utcnow
 from pos.staff.models import Cashier
@@ -66,6 +67,10 @@ def apply_change(session, change: dict, store_code: str | None = None) -> None:
         apply_profile(session, payload)
     elif entity == HOLD and store_code:
         apply_hold(session, payload, store_code)
+    elif entity == "coupon_campaign":
+        coupons.apply_campaign(session, payload)
+    elif entity == "coupon_batch":
+        coupons.apply_batch(session, payload, store_code)
 
 
 def apply_hold(session, p: dict, store_code: str) -> None:
