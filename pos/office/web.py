@@ -30,6 +30,7 @@ def install(app) -> None:
     )
     csrf.init_app(app)
     from pos.office import audit, catalogue, channels, customers, fleet, quarantine, sales, session, staff, stock  # noqa: F401  (routes on bp)
+    from pos.office import coupons  # noqa: F401  (routes on bp)
     app.register_blueprint(bp)
     app.add_url_rule("/admin", "office_alias", lambda: redirect(url_for("office.home")))
 
