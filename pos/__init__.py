@@ -87,6 +87,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from pos.demo import demo_cli
     from pos.devices.cli import devices_cli
     app.cli.add_command(catalog_cli)
+    from pos.coupons.cli import coupons_cli
+    app.cli.add_command(coupons_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(devices_cli)
 

@@ -37,6 +37,7 @@ def apply_product(session, entity_id: str, p: dict) -> None:
     product.sku, product.name, product.search_name = p["sku"], p["name"], search_key(p["name"])
     product.unit, product.vat_group, product.price = p["unit"], p["vat_group"], p["price"]
     product.currency, product.plu, product.active = p["currency"], p.get("plu"), p.get("active", True)
+    product.product_group = p.get("product_group") or ""  # what coupons' rules name
     product.updated_at = utcnow()
     session.flush()
     codes = list(dict.fromkeys(p.get("barcodes") or []))
