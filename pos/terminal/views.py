@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_babel import get_locale, gettext
 
+from pos.coupons.strings import coupon_strings
 from pos.terminal.day_strings import day_strings
 from pos.terminal.faults import fault_strings
 from pos.terminal.i18n import COOKIE, LANGUAGES, default_language
@@ -78,6 +79,7 @@ def script_strings() -> dict:
         "sync_refused": gettext("{count} changes refused by head office: tell the manager"),
         **fault_strings(),
         **day_strings(),
+        **coupon_strings(),
     }
 
 
