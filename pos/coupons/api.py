@@ -6,7 +6,8 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from pos.coupons import remote, services
 from pos.coupons.schemas import CouponCheckIn, CouponIn, CouponValidation, CouponRedemptionOut, StoreRedeemIn
-from pos.coupons.till import apply_code, remove_code
+from pos.coupons import rules
+from pos.coupons.till import HqUnavailable, apply_code, remove_code
 from pos.http import BEARER, run
 from pos.problems import ApiProblem
 from pos.sales.baskets import basket_json
@@ -21,12 +22,35 @@ def put_coupon(path: BasketPath, body: CouponIn):
     """Scan or type a coupon's code: the basket shows what it takes off each line.  A code that cannot be used
     is refused with ``reason`` (expired, already-redeemed, customer-required, offline-not-allocated, …)."""
     config = current_app.config
+    hq = None
+    if config["POS_ROLE"] == "store":
+        # HQ is asked before the write begins: no till at this store waits on HQ behind our write lock.
+        currency, customer_id = run(lambda s, t: _basket_of(s, t, path.basket_id), read_only=True).get_json()
+        hq = _asked(remote.checker(config, currency), body.code, customer_id)
 
     def work(session, till):
-        basket, _ = apply_code(session, till, path.basket_id, body.code, store_code=till.location.code,
-                               hq=remote.checker(config, till.currency))
+        basket, _ = apply_code(session, till, path.basket_id, body.code, store_code=till.location.code, hq=hq)
         return basket_json(basket, till.vat_rates)
     return run(work, durable=False)
+
+
+def _basket_of(session, till, basket_id) -> list:
+    from pos.sales.baskets import load_basket
+    basket = load_basket(session, till, basket_id)
+    return [basket.currency, str(basket.customer_id) if basket.customer_id else None]
+
+
+def _asked(checker, code: str, customer_id):
+    """HQ's answer, asked now, handed to the write as what HQ said (its rules, its refusal or its absence)."""
+    try:
+        answer = checker(rules.normalise(code), customer_id)
+    except (HqUnavailable, ApiProblem) as exc:
+        failure = exc
+
+        def again(*_):
+            raise failure
+        return again
+    return lambda *_: answer
 
 
 @api.delete("/baskets/<basket_id>/coupon", responses={200: BasketOut})
