@@ -72,6 +72,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from pos.customers.api import api as customers_api
     from pos.stores.api import api as stores_api
     app.register_api(customers_api)
+    from pos.coupons.api import api as coupons_api
+    app.register_api(coupons_api)  # a coupon on a basket; at HQ, stores' live checks
     app.register_api(stores_api)
     # Loyalty: the programme, balances, points as a tender; the customer's card page; `flask loyalty …`.
     from pos.loyalty.api import api as loyalty_api
@@ -96,6 +98,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from pos.demo import demo_cli
     from pos.devices.cli import devices_cli
     app.cli.add_command(catalog_cli)
+    from pos.coupons.cli import coupons_cli
+    app.cli.add_command(coupons_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(devices_cli)
 

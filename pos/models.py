@@ -16,3 +16,5 @@ from pos.dispatch.models import Assignment, Courier, CourierDayOff, Delivery, De
 from pos.devices.models import FiscalRecord, PrintJob  # noqa: F401
 from pos.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyProgramme  # noqa: F401
 from pos.giftcards.models import GiftCard, GiftCardAllowance, GiftCardEntry, GiftCardIncident, GiftCardLease  # noqa: F401
+from pos.coupons.models import (BasketCoupon, CouponBatch, CouponCampaign, CouponCode, CouponIncident,  # noqa: F401
+                                CouponRedemption)

@@ -66,7 +66,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_loyalty_entry_at'), ['at'], unique=False)
 
     with op.batch_alter_table('product', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('product_group', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('product_group', sa.String(length=64), server_default='', nullable=False))
 
 
 

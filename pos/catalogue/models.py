@@ -18,12 +18,12 @@ class Product(Base):
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     unit: Mapped[str] = mapped_column(String(8), default="pcs")  # pcs | kg (quantities in grams)
     vat_group: Mapped[str] = mapped_column(String(1))
+    # a product group ("dairy", "bakery"): what coupons' rules and loyalty multipliers name; "" = none
+    product_group: Mapped[str] = mapped_column(String(64), default="", server_default="")
     price: Mapped[int] = mapped_column(Money)  # per piece, or per kg for weighed goods
     currency: Mapped[str] = mapped_column(Currency)
     plu: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # what loyalty multipliers (and other rules by kind of goods) go by, e.g. "dairy"; none: no group
-    product_group: Mapped[str | None] = mapped_column(String(64), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
     barcodes: Mapped[list["Barcode"]] = relationship(back_populates="product", cascade="all, delete-orphan")

@@ -63,6 +63,10 @@ def load_sale(db, sale_id, location_id=None) -> SaleForDevices:
         cashier = session.get(Cashier, sale.cashier_id)
         line_discounts = list(session.scalars(select(BasketLine.discount).where(BasketLine.basket_id == sale.basket_id)
                                               .order_by(BasketLine.position)))
+        # a coupon's share is the line's own discount too: the printer gets it on the line (pos.coupons)
+        coupons = [line.coupon_discount or 0 for line in sale.lines]
+        if len(coupons) == len(line_discounts):
+            line_discounts = [own + coupon for own, coupon in zip(line_discounts, coupons)]
     return SaleForDevices(document, location, terminal, cashier.name if cashier else "", line_discounts)
 
 

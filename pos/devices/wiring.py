@@ -87,7 +87,7 @@ def check_before_payment(hub: DeviceHub, basket_id) -> None:
     if only_gift_cards(draft):
         return  # nothing of it goes to the fiscal printer
     try:
-        refusal = printer.refusal(fiscal_receipt(draft, "", [line.discount for line in basket.lines]))
+        refusal = printer.refusal(fiscal_receipt(draft, "", [p.line_discount + p.coupon_discount for p in priced_lines]))
     except DeviceError as error:
         refusal = error
     if refusal is not None:

@@ -86,7 +86,7 @@ def group_command(group, skus):
         if unknown:
             raise refuse("No product %(sku)s; nothing was changed.", sku=", ".join(unknown))
         uow.session.execute(update(Product).where(Product.sku.in_(skus)).values(
-            product_group=None if group == "-" else group[:64]))
+            product_group="" if group == "-" else group[:64]))
         uow.commit()
     say("%(count)s products are in group %(group)s.", count=len(known), group=group)
 

@@ -29,8 +29,8 @@ def install(app) -> None:
         WTF_CSRF_TIME_LIMIT=app.config["POS_OFFICE_SESSION_HOURS"] * 3600,
     )
     csrf.init_app(app)
-    from pos.office import (audit, catalogue, channels, customers, fleet, giftcards, journeys,  # noqa: F401
-                            loyalty, quarantine, sales, session, staff, stock)  # (routes on bp)
+    from pos.office import (audit, catalogue, channels, coupons, customers, fleet, giftcards,  # noqa: F401
+                            journeys, loyalty, quarantine, sales, session, staff, stock)  # (routes on bp)
     app.register_blueprint(bp)
     app.add_url_rule("/admin", "office_alias", lambda: redirect(url_for("office.home")))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 
+from pos.coupons.remote import redeemer as coupon_redeemer
 from pos.devices import weighing
 from pos.devices.api import current_till, hub
 from pos.devices.wiring import hand_over_sale
@@ -125,7 +126,8 @@ def checkout(path: BasketPath, body: CheckoutIn, header: IdempotencyHeader):
             except SellingNotAllowedYet:
                 raise not_selling_yet() from None
         sale, created = services.checkout(session, till, path.basket_id, points.payments, body.customer_id,
-                                          header.idempotency_key, body.home_delivery, body.approval)
+                                          header.idempotency_key, body.home_delivery, body.approval,
+                                          coupon_hq=coupon_redeemer(current_app.config, till.currency))
         return sale, 201 if created else 200
     # The sale is committed before any device is touched: a printer fault can never lose a paid sale.
     try:

@@ -12,6 +12,8 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from pos.catalogue.models import Product
 from pos.catalogue.services import product_by_sku, resolve_code
+from pos.coupons.models import BasketCoupon
+from pos.coupons.rules import line_shares
 from pos.customers.models import Customer
 from pos.db import utcnow
 from pos.ids import new_id
@@ -39,6 +41,7 @@ class Line:
     name: str
     unit: str
     vat_group: str
+    product_group: str = ""
 
     @property
     def gross(self) -> int:
@@ -57,15 +60,17 @@ class BasketView:
     discount_percent_bp: int
     discount_amount: int
     lines: list[Line] = field(default_factory=list)
+    coupon: dict | None = None  # the coupon's rules (pos.coupons), when one was scanned
 
 
 _BASKET_COLUMNS = (Basket.id, Basket.terminal_id, Basket.status, Basket.currency, Basket.customer_id,
                    Basket.discount_percent_bp, Basket.discount_amount)
 _LINE_COLUMNS = (BasketLine.id, BasketLine.position, BasketLine.product_id, BasketLine.quantity,
                  BasketLine.unit_price, BasketLine.fixed_amount, BasketLine.discount, BasketLine.code,
-                 Product.sku, Product.name, Product.unit, Product.vat_group)
+                 Product.sku, Product.name, Product.unit, Product.vat_group, Product.product_group)
 # Built once: statements are costly to build and a scan must feel instant.
-READ_BASKET = select(*_BASKET_COLUMNS).where(Basket.id == bindparam("basket_id"))
+READ_BASKET = (select(*_BASKET_COLUMNS, BasketCoupon.rule).outerjoin(BasketCoupon, BasketCoupon.basket_id == Basket.id)
+               .where(Basket.id == bindparam("basket_id")))
 READ_LINES = (select(*_LINE_COLUMNS).join(Product, Product.id == BasketLine.product_id)
               .where(BasketLine.basket_id == bindparam("basket_id")).order_by(BasketLine.position))
 INSERT_LINE = insert(BasketLine.__table__)
@@ -106,7 +111,8 @@ def load_basket(session, till: Till, basket_id, *, statuses=("open",)) -> Basket
     if statuses and row.status not in statuses:
         raise ApiProblem(409, "basket-not-open", f"basket_id: the basket is {row.status.replace('_', ' ')}",
                          field="basket_id", basket_status=row.status)
-    basket = BasketView(*row)
+    basket = BasketView(*row[:-1])
+    basket.coupon = row[-1]
     basket.lines = read_lines(session, basket_id)
     return basket
 
@@ -152,7 +158,7 @@ def add_line(session, till: Till, basket_id, *, code=None, sku=None, quantity=No
         session.connection().execute(SET_LINE_QUANTITY, {"line_id": last.id, "quantity": last.quantity})
         return basket
     line = Line(new_id(), (last.position + 1) if last else 1, product.id, quantity, product.price, fixed_amount, 0,
-                code or "", product.sku, product.name, product.unit, product.vat_group)
+                code or "", product.sku, product.name, product.unit, product.vat_group, product.product_group or "")
     session.connection().execute(INSERT_LINE, [{
         "id": line.id, "basket_id": basket.id, "position": line.position, "product_id": line.product_id,
         "quantity": quantity, "unit_price": line.unit_price, "fixed_amount": fixed_amount, "discount": 0,
@@ -280,8 +286,22 @@ def parked_baskets(session, till: Till) -> list[BasketView]:
 def priced(basket: BasketView, vat_rates: dict):
     lines = [PricedLine(unit=line.unit, unit_price=line.unit_price, quantity=line.quantity,
                         vat_group=line.vat_group, vat_rate_bp=vat_rates.get(line.vat_group),
-                        line_discount=line.discount, fixed_amount=line.fixed_amount) for line in basket.lines]
-    return lines, price_basket(lines, basket.discount_percent_bp, basket.discount_amount)
+                        line_discount=line.discount, fixed_amount=line.fixed_amount,
+                        product_group=line.product_group) for line in basket.lines]
+    coupon = None
+    if basket.coupon is not None:
+        def coupon(priced_lines):
+            return line_shares(basket.coupon, [p.gross - p.line_discount for p in priced_lines],
+                               [p.product_group for p in priced_lines])[0]
+    return lines, price_basket(lines, basket.discount_percent_bp, basket.discount_amount, coupon)
+
+
+def coupon_json(basket: BasketView, lines) -> dict | None:
+    if basket.coupon is None:
+        return None
+    from pos.coupons.services import evaluate  # the coupon area's view of what it takes off
+    return evaluate(basket.coupon, [{"amount": p.gross - p.line_discount, "product_group": p.product_group}
+                                    for p in lines])
 
 
 def basket_json(basket: BasketView, vat_rates: dict) -> dict:
@@ -295,8 +315,9 @@ def basket_json(basket: BasketView, vat_rates: dict) -> dict:
             "id": str(line.id), "position": line.position, "sku": line.sku, "name": line.name,
             "unit": line.unit, "quantity": line.quantity, "unit_price": line.unit_price,
             "gross": p.gross, "discount": p.discount, "amount": p.amount, "vat_group": p.vat_group,
-            "code": line.code,
+            "code": line.code, "coupon_discount": p.coupon_discount,
         } for line, p in zip(basket.lines, lines)],
+        "coupon": coupon_json(basket, lines),
         "subtotal": totals.subtotal,
         "discount_total": totals.discount_total,
         "total": totals.total,

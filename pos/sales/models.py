@@ -87,6 +87,7 @@ class SaleLine(Base):
     unit_price: Mapped[int] = mapped_column(Money)
     gross: Mapped[int] = mapped_column(Money)  # before discounts
     discount: Mapped[int] = mapped_column(Money)  # line discount + its share of the basket discount
+    coupon_discount: Mapped[int] = mapped_column(Money, default=0, server_default="0")  # of which a coupon's
     amount: Mapped[int] = mapped_column(Money)  # gross - discount
     vat_group: Mapped[str] = mapped_column(String(1))
     vat_rate_bp: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: exempt

@@ -8,6 +8,9 @@ Rounding rule (all countries): half up, away from zero, to the minor unit.
 - A basket discount is split over the lines in proportion to their amounts, the
   leftover minor units going to the largest remainders, so every line and VAT group
   still adds up to the total exactly.
+- A coupon's discount (pos.coupons.rules) is a discount of the lines it applies to, taken after their own
+  discounts and before the basket's: each such line carries its share, so the fiscal printer gets it as
+  a line discount.
 - Cash rounding (Czechia to 1 Kč, Ukraine to 0.10 ₴) applies only to the part paid
   in cash, is shown as its own row and is outside VAT.
 """
@@ -74,10 +77,12 @@ class PricedLine:
     fixed_amount: int | None = None  # price-embedded code
     gross: int = 0
     basket_discount: int = 0
+    product_group: str = ""
+    coupon_discount: int = 0
 
     @property
     def discount(self) -> int:
-        return self.line_discount + self.basket_discount
+        return self.line_discount + self.coupon_discount + self.basket_discount
 
     @property
     def amount(self) -> int:
@@ -92,14 +97,20 @@ class Totals:
     vat: dict  # letter -> (rate_bp, gross, vat)
 
 
-def price_basket(lines: list[PricedLine], basket_percent_bp: int = 0, basket_amount: int = 0) -> Totals:
-    """Fill in each line's gross and basket-discount share; return the basket's totals."""
+def price_basket(lines: list[PricedLine], basket_percent_bp: int = 0, basket_amount: int = 0,
+                 coupon=None) -> Totals:
+    """Fill in each line's gross and basket-discount share; return the basket's totals.
+
+    ``coupon(lines)``: each line's coupon discount, given the lines with their gross filled in."""
     for line in lines:
         line.gross = line.fixed_amount if line.fixed_amount is not None else line_gross(
             line.unit, line.unit_price, line.quantity)
         if line.line_discount > line.gross:
             raise ValueError("a line discount cannot exceed the line's amount")
-    after_line = [line.gross - line.line_discount for line in lines]
+    if coupon is not None:
+        for line, share in zip(lines, coupon(lines)):
+            line.coupon_discount = share
+    after_line = [line.gross - line.line_discount - line.coupon_discount for line in lines]
     base = sum(after_line)
     # A fixed basket discount set before lines were removed shrinks with the basket rather than go negative.
     basket_discount = min(percent_of(base, basket_percent_bp) + basket_amount, base)

@@ -88,6 +88,21 @@ class BasketLineOut(BaseModel):
     amount: int
     vat_group: str
     code: str
+    coupon_discount: int = Field(0, description="of the line's discount, what the basket's coupon takes off")
+
+
+class BasketCouponOut(BaseModel):
+    """The coupon on the basket: what it takes off, or why it takes nothing (reason)."""
+
+    code: str
+    campaign: str
+    applies: bool
+    reason: str | None = None
+    discount: int
+    currency: str
+    line_discounts: list[int]
+    eligible_amount: int
+    min_basket: int
 
 
 class BasketOut(BaseModel):
@@ -101,6 +116,7 @@ class BasketOut(BaseModel):
     total: int
     vat: list[VatRow]
     item_count: int
+    coupon: BasketCouponOut | None = None
 
 
 class BasketList(BaseModel):

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 
 from pos.customers.models import Customer
+from pos.coupons.till import redeem_at_checkout
 from pos.customers.services import record_interaction
 from pos.db import fast_insert, utcnow
 from pos.dispatch.models import Delivery
@@ -58,7 +59,8 @@ def next_receipt_number(session, terminal_id) -> int:
 
 
 def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
-             idempotency_key: str | None = None, home_delivery=None, approval=None) -> tuple[dict, bool]:
+             idempotency_key: str | None = None, home_delivery=None, approval=None,
+             coupon_hq=None) -> tuple[dict, bool]:
     """Returns (sale document, created).  created is False when an Idempotency-Key replays an earlier checkout.
 
     Plain Core statements, one per table: this runs for every customer at every till."""
@@ -109,7 +111,7 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
     lines = [{"id": new_id(), "sale_id": sale_id, "position": position, "product_id": line.product_id,
               "sku": line.sku, "name": line.name, "unit": line.unit, "quantity": line.quantity,
               "unit_price": line.unit_price, "gross": p.gross, "discount": p.discount, "amount": p.amount,
-              "vat_group": p.vat_group, "vat_rate_bp": p.vat_rate_bp, "returned_quantity": 0, "returned_amount": 0}
+              "coupon_discount": p.coupon_discount, "vat_group": p.vat_group, "vat_rate_bp": p.vat_rate_bp, "returned_quantity": 0, "returned_amount": 0}
              for position, (line, p) in enumerate(zip(basket.lines, priced_lines), start=1)]
     vat = [{"sale_id": sale_id, "vat_group": letter, "vat_rate_bp": rate, "gross": gross, "vat": amount}
            for letter, (rate, gross, amount) in totals.vat.items()]
@@ -120,6 +122,9 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
     fast_insert(connection, _line, lines)
     fast_insert(connection, _vat, vat)
     fast_insert(connection, _tender, tenders)
+    # A coupon's use is redeemed in the sale's transaction: a sale refused rolls it back (pos.coupons).
+    coupon = redeem_at_checkout(session, till, basket, priced_lines, customer_id, sale_id,
+                                store_code=till.location.code, hq_redeem=coupon_hq)
     def sell_promised(product_ids):
         # The customer holds the goods, the shop promised them online: a manager decides, and HQ gets the conflict.
         skus = sorted(line["sku"] for line in lines if line["product_id"] in set(product_ids))
@@ -135,6 +140,8 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
                                                 "amount": settlement.cash_taken, "reason": "",
                                                 "reference_id": sale_id, "created_at": now}])
     document = _document(sale, lines, vat, tenders, till.location.code, till.terminal.code)
+    if coupon is not None:
+        document["coupon"] = {"code": coupon["code"], "discount": coupon["discount"]}
     if customer_id is not None:
         record_interaction(session, customer_id, f"store:{till.location.code}", "sale", sale_id,
                            {"total": totals.total, "currency": basket.currency,

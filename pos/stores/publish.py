@@ -9,13 +9,14 @@ from pos.feed.services import record_change
 from pos.staff.models import Cashier
 
 # What a store may read from HQ's feed.  Sales, returns and the like stay at HQ.
-STORE_VISIBLE = ("product", "cashier", "customer")
+STORE_VISIBLE = ("product", "cashier", "customer", "coupon_campaign", "coupon_batch")
 
 
 def product_payload(product: Product) -> dict:
     return {"id": str(product.id), "sku": product.sku, "name": product.name, "unit": product.unit,
             "vat_group": product.vat_group, "price": product.price, "currency": product.currency,
-            "plu": product.plu, "active": product.active, "barcodes": [b.code for b in product.barcodes]}
+            "plu": product.plu, "active": product.active, "barcodes": [b.code for b in product.barcodes],
+            "product_group": product.product_group or ""}
 
 
 def cashier_payload(cashier: Cashier) -> dict:

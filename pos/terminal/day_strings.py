@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
+from pos.coupons.strings import coupon_problem_strings
 from pos.devices.weighing import _texts as scale_texts
 from pos.terminal.giftcard_strings import giftcard_problems
 
@@ -35,6 +36,7 @@ def problem_strings() -> dict:
         "unknown-sale": gettext("The sale was not found. Check the receipt number."),
         "invalid-field": gettext("Something typed is not accepted. Check the fields and try again."),
         "concurrent-change": gettext("Someone changed this at the same time. Try again."),
+        **coupon_problem_strings(),
     }
 
 

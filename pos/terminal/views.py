@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 from flask_babel import get_locale, gettext
 
 from pos.loyalty.strings import loyalty_strings
+from pos.coupons.strings import coupon_strings
 from pos.terminal.day_strings import day_strings
 from pos.terminal.giftcard_strings import giftcard_problems, giftcard_strings
 from pos.terminal.faults import fault_strings
@@ -82,6 +83,7 @@ def script_strings() -> dict:
         **day_strings(),
         "loyalty": loyalty_strings(),
         **giftcard_strings(),
+        **coupon_strings(),
     }
 
 

@@ -31,6 +31,7 @@ from sync.replication.apply_facts import (apply_day_report, apply_fiscal, apply_
                                            apply_stock_document)
 from sync.replication.apply_sales import apply_sales
 from sync.replication.apply_facts import apply_gift_card
+from sync.replication.checks import Missing
 from sync.replication.checks import CHECKS, Conflict, InvalidPayload, Refused, check_change
 from sync.replication.references import References, as_uuid
 from sync.stock.availability import Freshness
@@ -38,7 +39,8 @@ from sync.stock.availability import Freshness
 log = logging.getLogger(__name__)
 
 # Facts are applied in this order within a batch: what a sale points at comes first, what closes a shift last.
-ORDER = ("customer", "gift_card", "sale", "fiscal", "return", "stock_movement", "stock_document", "shift", "day_report")
+ORDER = ("customer", "gift_card", "sale", "coupon_redemption", "fiscal", "return", "stock_movement", "stock_document",
+         "shift", "day_report")
 APPLIED = (AppliedChange.__table__, ("location_id", "change_id", "seq", "epoch_id", "entity", "entity_id",
                                      "applied_at"))
 
@@ -185,8 +187,18 @@ def _first_line(error) -> str:
     return str(error).strip().splitlines()[0][:300] if str(error).strip() else error.__class__.__name__
 
 
+def apply_coupon_redemption(session, refs: References, p: dict) -> None:
+    """A coupon a store took while cut off from HQ: recorded, and an incident when it broke a rule."""
+    from pos.coupons.services import take_store_redemption
+    try:
+        take_store_redemption(session, refs.location.code, p)
+    except LookupError as exc:
+        raise Missing("campaign_id", f"{exc}; replay this redemption once the campaign is there") from None
+
+
 HANDLERS = {"return": apply_return, "shift": apply_shift, "day_report": apply_day_report, "fiscal": apply_fiscal,
-            "stock_document": apply_stock_document, "stock_movement": apply_stock, "gift_card": apply_gift_card}
+            "stock_document": apply_stock_document, "stock_movement": apply_stock, "gift_card": apply_gift_card,
+            "coupon_redemption": apply_coupon_redemption}
 assert set(HANDLERS) | {"sale", "customer"} == set(ORDER) == set(CHECKS)
 
 

@@ -374,12 +374,17 @@ def check_gift_card(payload: dict, where: str, store: str) -> None:
     for name in ("card_id", "expires_at", "currency") if payload["op"] == "issued" else ():
         if not payload.get(name):
             raise InvalidPayload(f"{where}.{name}", "is required")
+def check_coupon_redemption(payload: dict, where: str, store: str) -> None:
+    _record(payload, where, {"id": ID, "campaign_id": ID, "code": TEXT, "discount": MONEY, "currency": TEXT,
+                             "redeemed_at": WHEN}, {"customer_id": ID, "reference": TEXT, "idempotency_key": TEXT},
+            {"code": 32, "currency": 3, "reference": 200, "idempotency_key": 150})
 
 
 # (payload, where, store code): every entity a store may push; others are acknowledged and ignored.
 CHECKS = {"sale": check_sale, "return": check_return, "shift": check_shift, "day_report": check_day_report,
           "stock_document": check_stock_document, "stock_movement": check_stock_movement,
-          "customer": check_customer, "fiscal": check_fiscal, "gift_card": check_gift_card}
+          "customer": check_customer, "fiscal": check_fiscal, "gift_card": check_gift_card,
+          "coupon_redemption": check_coupon_redemption}
 
 
 def check_change(change: dict, where: str, store: str) -> None:

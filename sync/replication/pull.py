@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select, update
 
 from pos.catalogue.importer import barcode_kind
 from pos.catalogue.models import Barcode, Product
+from pos.coupons import services as coupons
 from pos.customers.services import apply_profile
 from pos.db import utcnow
 from pos.staff.models import Cashier
@@ -36,6 +37,7 @@ def apply_product(session, entity_id: str, p: dict) -> None:
     product.sku, product.name, product.search_name = p["sku"], p["name"], search_key(p["name"])
     product.unit, product.vat_group, product.price = p["unit"], p["vat_group"], p["price"]
     product.currency, product.plu, product.active = p["currency"], p.get("plu"), p.get("active", True)
+    product.product_group = p.get("product_group") or ""  # what coupons' rules name
     product.updated_at = utcnow()
     session.flush()
     codes = list(dict.fromkeys(p.get("barcodes") or []))
@@ -66,6 +68,10 @@ def apply_change(session, change: dict, store_code: str | None = None) -> None:
         apply_profile(session, payload)
     elif entity == HOLD and store_code:
         apply_hold(session, payload, store_code)
+    elif entity == "coupon_campaign":
+        coupons.apply_campaign(session, payload)
+    elif entity == "coupon_batch":
+        coupons.apply_batch(session, payload, store_code)
 
 
 def apply_hold(session, p: dict, store_code: str) -> None:

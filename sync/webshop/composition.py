@@ -15,3 +15,5 @@ def register_webshop(app) -> None:
         app.register_api(loyalty_api)  # balance and points spent on web orders
         from sync.webshop.gift_cards import api as gift_cards_api
         app.register_api(gift_cards_api)
+        from sync.webshop.coupons import api as coupons_api
+        app.register_api(coupons_api)

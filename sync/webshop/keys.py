@@ -10,7 +10,7 @@ from pos.problems import ApiProblem
 from sync.webshop.models import ApiClient
 
 SCOPES = ("availability:read", "reservations:write", "orders:write", "webhooks:manage", "carts:write",
-          "loyalty:read", "loyalty:write", "giftcards:read", "giftcards:write")
+          "loyalty:read", "loyalty:write", "giftcards:read", "giftcards:write", "coupons:write")
 KEY_PREFIX = "pos_"
 
 
