@@ -41,12 +41,29 @@ def build_store(workdir: Path, products: int):
     return app, api
 
 
-def bench_scans(app, api, scans: int) -> list[float]:
+class ServerClock:
+    """WSGI middleware timing the app itself (routing, validation, hooks, the transaction, the JSON), without
+    the test client's work around it: the server-side figure of a scan."""
+
+    def __init__(self, app):
+        self.app, self.last = app, 0.0
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        try:
+            return self.app(environ, start_response)
+        finally:
+            self.last = (time.perf_counter() - started) * 1000
+
+
+def bench_scans(app, api, scans: int) -> tuple[list[float], list[float]]:
+    """(through the test client, server side) ms of each scan."""
     from pos.catalogue.generator import demo_products
     rows = demo_products(len_products(app), app.extensions["pos.settings"].country.vat_rates)
     codes = [r.barcodes[0] for r in rows if r.unit == "pcs"]
     rng = random.Random(7)
-    latencies = []
+    latencies, server = [], []
+    clock = app.wsgi_app = ServerClock(app.wsgi_app)
     basket = None
     for i in range(scans):
         if i % 20 == 0:
@@ -55,8 +72,10 @@ def bench_scans(app, api, scans: int) -> list[float]:
         started = time.perf_counter()
         response = api.post(f"/api/v1/baskets/{basket}/lines", json={"code": code})
         latencies.append((time.perf_counter() - started) * 1000)
+        server.append(clock.last)
         assert response.status_code == 201, response.get_json()
-    return latencies
+    app.wsgi_app = clock.app
+    return latencies, server
 
 
 def len_products(app) -> int:
@@ -183,12 +202,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         app, api = build_store(workdir, args.products)
-        latencies = bench_scans(app, api, args.scans)
+        latencies, server = bench_scans(app, api, args.scans)
         figures = alternate(app, workdir, args.sales, args.rounds)
         app.extensions["pos.db"].dispose()
     print(f"scan-to-line through the app ({args.scans} scans, {args.products:,} products): "
           f"p50 {statistics.median(latencies):.2f} ms, p99 {percentile(latencies, 99):.2f} ms "
-          f"(aim p99 <= 5 ms)")
+          f"(aim p99 <= 5 ms); server side p50 {statistics.median(server):.2f} ms, "
+          f"p99 {percentile(server, 99):.2f} ms (aim <= 2 ms)")
     for level in ("FULL", "NORMAL"):
         service, raw = figures[f"service {level}"], figures[f"raw {level}"]
         ratios = [s / r for s, r in zip(service, raw)]
