@@ -53,16 +53,19 @@ def _make_sqlite_durable(engine: Engine) -> None:
     def _on_begin(conn):
         options = conn.get_execution_options()
         if options.get("pos_read_only"):
-            conn.exec_driver_sql("BEGIN")
+            conn.connection.dbapi_connection.execute("BEGIN")
             return
         # A basket edit lost to a power cut is rescanned; a sale is not: only sales and the
         # like pay for an fsync at commit (synchronous is per connection, so set it each time it changes).
+        # On the driver's connection: every sale and scan begins here, and nothing here needs SQLAlchemy's
+        # statement machinery (no parameters, no result).
         wanted = "NORMAL" if options.get("pos_relaxed") else "FULL"
-        info = conn.connection.info
-        if info.get("synchronous") != wanted:
-            conn.exec_driver_sql(f"PRAGMA synchronous={wanted}")
-            info["synchronous"] = wanted
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        fairy = conn.connection
+        driver = fairy.dbapi_connection
+        if fairy.info.get("synchronous") != wanted:
+            driver.execute(f"PRAGMA synchronous={wanted}")
+            fairy.info["synchronous"] = wanted
+        driver.execute("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -129,21 +132,37 @@ def fast_insert(connection, table, rows: list[dict]) -> None:
                                                     for name in columns}), rows)
 
 
-def fast_execute_many(connection, key: tuple, statement, rows: list[dict]) -> None:
-    """Run statement() (made once per key and dialect; bind parameters named as the rows' keys) for
-    every row on the driver's executemany.  A value repeated down a column (one timestamp for a whole
-    batch) is converted once."""
-    if not rows:
-        return
-    dialect = connection.dialect
+def _plan(dialect, key: tuple, statement):
+    """(sql, ((bind name, processor), ...), positional, result processors, fixed values) of statement(), made
+    once per key and dialect: the SQL string, how each bind parameter goes in and each result column comes out."""
     plan = _FAST_STATEMENTS.get((dialect.name, key))
     if plan is None:
         compiled = statement().compile(dialect=dialect)
         names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
         processors = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
                            for name in names)
-        plan = _FAST_STATEMENTS[(dialect.name, key)] = (str(compiled), processors, compiled.positional)
-    sql, processors, positional = plan
+        # values written into the statement (status == "open"): not the caller's to give
+        fixed = {name: compiled.binds[name].effective_value for name in names if not compiled.binds[name].required}
+        results = tuple(entry.type.dialect_impl(dialect).result_processor(dialect, None)
+                        for entry in compiled._result_columns)
+        plan = _FAST_STATEMENTS[(dialect.name, key)] = (str(compiled), processors, compiled.positional,
+                                                       results if any(results) else None, fixed)
+    return plan
+
+
+def _cursor(connection):
+    return connection.connection.dbapi_connection.cursor()
+
+
+def fast_execute_many(connection, key: tuple, statement, rows: list[dict]) -> None:
+    """Run statement() (made once per key and dialect; bind parameters named as the rows' keys) for
+    every row on the driver's executemany.  A value repeated down a column (one timestamp for a whole
+    batch) is converted once."""
+    if not rows:
+        return
+    sql, processors, positional, _results, fixed = _plan(connection.dialect, key, statement)
+    if fixed:
+        rows = [{**fixed, **row} for row in rows]
     columns = []
     for name, process in processors:
         values = [row[name] for row in rows]
@@ -157,8 +176,36 @@ def fast_execute_many(connection, key: tuple, statement, rows: list[dict]) -> No
         columns.append(values)
     params = list(zip(*columns)) if positional else [dict(zip([n for n, _p in processors], row))
                                                     for row in zip(*columns)]
-    cursor = connection.connection.dbapi_connection.cursor()
+    cursor = _cursor(connection)
     try:
         cursor.executemany(sql, params)
     finally:
         cursor.close()
+
+
+def fast_execute(connection, key: tuple, statement, params: dict) -> tuple[list[tuple], int]:
+    """Run statement() (made once per key and dialect) once on the driver's cursor: (rows, rowcount), each
+    row a tuple of its columns converted as SQLAlchemy would (UUIDs, timestamps …).
+
+    For the statements every scan and every sale runs, where SQLAlchemy's own per-call work (building the
+    execution context, caching keys, result metadata) costs more than the database does.  The caller's
+    transaction must have begun; the driver's own exceptions arrive unwrapped (pos.http knows them).  No
+    expanding (IN) parameters: give each its own bind parameter."""
+    sql, processors, positional, results, fixed = _plan(connection.dialect, key, statement)
+    if fixed:
+        params = {**fixed, **params}
+    if positional:
+        values = tuple(params[name] if process is None else process(params[name]) for name, process in processors)
+    else:
+        values = {name: params[name] if process is None else process(params[name]) for name, process in processors}
+    cursor = _cursor(connection)
+    try:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall() if cursor.description is not None else []
+        count = cursor.rowcount
+    finally:
+        cursor.close()
+    if results is not None and rows:
+        rows = [tuple(value if process is None or value is None else process(value)
+                      for process, value in zip(results, row)) for row in rows]
+    return rows, count

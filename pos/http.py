@@ -6,7 +6,8 @@ import sqlite3
 from typing import Callable
 
 import psycopg
-from flask import Response, current_app, json, request
+from flask import Response, current_app, g, json, request
+from sqlalchemy import inspect
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -49,12 +50,21 @@ def bearer_token() -> str:
 
 
 def till_for(session) -> Till:
-    found = authenticate(session, bearer_token())
+    """Who is calling.  Asked once per request: the hooks around a scan or a checkout (the customer display,
+    the fiscal printer's limits) ask again, and a till found in this request is still the caller's."""
+    token = bearer_token()
+    known = g.get("pos_till")
+    if known is not None and known[0] == token and not any(
+            inspect(part).expired_attributes for part in (known[1].cashier, known[1].terminal, known[1].location)):
+        return known[1]
+    found = authenticate(session, token)
     if found is None:
         raise ApiProblem(401, "unauthorized", "Authorization: the token is unknown, expired or revoked",
                          field="Authorization")
     cashier, terminal, location = found
-    return Till(cashier, terminal, location, settings())
+    till = Till(cashier, terminal, location, settings())
+    g.pos_till = (token, till)
+    return till
 
 
 def run(work: Callable, *, status: int = 200, read_only: bool = False, auth: bool = True,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from pos.catalogue.barcodes import BarcodeError, ScannedCode, classify
@@ -20,17 +20,25 @@ class Resolved:
     fixed_amount: int | None = None  # price from a price-embedded code
 
 
+# Built once: a scan runs one of them, and building a statement costs more than running it.
+_BY_PLU = select(Product).where(Product.plu == bindparam("plu"), Product.active)
+_BY_CODE = select(Product).join(Barcode).where(Barcode.code == bindparam("code"), Product.active).limit(1)
+_BY_UPCA = (select(Product).join(Barcode).where(Barcode.code.in_([bindparam("code"), bindparam("ean")]),
+                                                Product.active).limit(1))
+_BY_SKU = select(Product).where(Product.sku == bindparam("sku"), Product.active)
+
+
 def resolve_code(session, code: str, layouts, field: str = "code") -> Resolved:
     try:
         scanned = classify(code, layouts)
     except BarcodeError as exc:
         raise ApiProblem(422, "invalid-barcode", f"{field}: {exc}", field=field, code=code) from None
     if scanned.plu is not None:
-        product = session.scalars(select(Product).where(Product.plu == scanned.plu, Product.active)).one_or_none()
+        product = session.scalars(_BY_PLU, {"plu": scanned.plu}).one_or_none()
+    elif scanned.kind == "upca":  # a UPC-A may be stored as the EAN-13 it also is
+        product = session.scalars(_BY_UPCA, {"code": scanned.code, "ean": "0" + scanned.code}).first()
     else:
-        candidates = [scanned.code] + (["0" + scanned.code] if scanned.kind == "upca" else [])
-        product = session.scalars(select(Product).join(Barcode).where(
-            Barcode.code.in_(candidates), Product.active)).first()
+        product = session.scalars(_BY_CODE, {"code": scanned.code}).first()
     if product is None:
         raise ApiProblem(404, "unknown-code", f"{field}: no product has the code {code}", field=field, code=code)
     if scanned.kind == "weight":
@@ -55,7 +63,7 @@ def search(session, query: str, limit: int) -> list[Product]:
 
 
 def product_by_sku(session, sku: str, field: str = "sku") -> Product:
-    product = session.scalars(select(Product).where(Product.sku == sku, Product.active)).one_or_none()
+    product = session.scalars(_BY_SKU, {"sku": sku}).one_or_none()
     if product is None:
         raise ApiProblem(404, "unknown-sku", f"{field}: no product has the SKU {sku}", field=field)
     return product

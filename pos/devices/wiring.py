@@ -186,7 +186,12 @@ def hand_over_sale(response: Response) -> Response:
         from pos.devices.services import after_checkout
         import uuid
 
-        station = hub.station_for(_terminal_id(hub, uuid.UUID(sale["id"])))
+        # The till that sold it (the basket was claimed for this terminal): known to this request already.
+        from pos.devices.api import current_till
+
+        terminal = current_till().terminal
+        station = (hub.station(terminal) if terminal.code == sale["terminal"]
+                   else hub.station_for(_terminal_id(hub, uuid.UUID(sale["id"]))))
         sale = after_checkout(hub.db, station, sale, hub.timezone)
         from pos.devices.prro import fiscal_allowance
 

@@ -15,7 +15,7 @@ from pos.catalogue.services import product_by_sku, resolve_code
 from pos.coupons.models import BasketCoupon
 from pos.coupons.rules import line_shares
 from pos.customers.models import Customer
-from pos.db import utcnow
+from pos.db import fast_execute, utcnow
 from pos.ids import new_id
 from pos.problems import ApiProblem
 from pos.sales.models import Basket, BasketLine
@@ -63,19 +63,23 @@ class BasketView:
     coupon: dict | None = None  # the coupon's rules (pos.coupons), when one was scanned
 
 
-_BASKET_COLUMNS = (Basket.id, Basket.terminal_id, Basket.status, Basket.currency, Basket.customer_id,
+BASKET_COLUMNS = (Basket.id, Basket.terminal_id, Basket.status, Basket.currency, Basket.customer_id,
                    Basket.discount_percent_bp, Basket.discount_amount)
 _LINE_COLUMNS = (BasketLine.id, BasketLine.position, BasketLine.product_id, BasketLine.quantity,
                  BasketLine.unit_price, BasketLine.fixed_amount, BasketLine.discount, BasketLine.code,
                  Product.sku, Product.name, Product.unit, Product.vat_group, Product.product_group)
-# Built once: statements are costly to build and a scan must feel instant.
-READ_BASKET = (select(*_BASKET_COLUMNS, BasketCoupon.rule).outerjoin(BasketCoupon, BasketCoupon.basket_id == Basket.id)
-               .where(Basket.id == bindparam("basket_id")))
-READ_LINES = (select(*_LINE_COLUMNS).join(Product, Product.id == BasketLine.product_id)
-              .where(BasketLine.basket_id == bindparam("basket_id")).order_by(BasketLine.position))
-INSERT_LINE = insert(BasketLine.__table__)
-SET_LINE_QUANTITY = (update(BasketLine.__table__).where(BasketLine.__table__.c.id == bindparam("line_id"))
-                     .values(quantity=bindparam("quantity")))
+# Compiled once and run on the driver's cursor (pos.db.fast_execute): a scan must feel instant.
+READ_BASKET = ("basket.read", lambda: (
+    select(*BASKET_COLUMNS, BasketCoupon.rule).outerjoin(BasketCoupon, BasketCoupon.basket_id == Basket.id)
+    .where(Basket.id == bindparam("basket_id"))))
+READ_LINES = ("basket.lines", lambda: (
+    select(*_LINE_COLUMNS).join(Product, Product.id == BasketLine.product_id)
+    .where(BasketLine.basket_id == bindparam("basket_id")).order_by(BasketLine.position)))
+INSERT_LINE = ("basket.insert_line", lambda: insert(BasketLine.__table__).values(
+    {column.key: bindparam(column.key, type_=column.type) for column in BasketLine.__table__.c}))
+SET_LINE_QUANTITY = ("basket.line_quantity", lambda: (
+    update(BasketLine.__table__).where(BasketLine.__table__.c.id == bindparam("line_id"))
+    .values(quantity=bindparam("quantity"))))
 
 
 def check_quantity(unit: str, quantity: int, field_name: str = "quantity") -> None:
@@ -100,21 +104,20 @@ def new_basket(session, till: Till, customer_id=None) -> BasketView:
 
 
 def read_lines(session, basket_id) -> list[Line]:
-    return [Line(*row) for row in session.connection().execute(READ_LINES, {"basket_id": basket_id})]
+    return [Line(*row) for row in fast_execute(session.connection(), *READ_LINES, {"basket_id": basket_id})[0]]
 
 
 def load_basket(session, till: Till, basket_id, *, statuses=("open",)) -> BasketView:
-    row = session.connection().execute(READ_BASKET, {"basket_id": basket_id}).one_or_none()
+    rows = fast_execute(session.connection(), *READ_BASKET, {"basket_id": basket_id})[0]
+    row = BasketView(*rows[0][:-1], coupon=rows[0][-1]) if rows else None
     if row is None or (row.terminal_id != till.terminal.id and row.status != "parked"):
         raise ApiProblem(404, "unknown-basket", f"basket_id: no basket {basket_id} on this terminal",
                          field="basket_id")
     if statuses and row.status not in statuses:
         raise ApiProblem(409, "basket-not-open", f"basket_id: the basket is {row.status.replace('_', ' ')}",
                          field="basket_id", basket_status=row.status)
-    basket = BasketView(*row[:-1])
-    basket.coupon = row[-1]
-    basket.lines = read_lines(session, basket_id)
-    return basket
+    row.lines = read_lines(session, basket_id)
+    return row
 
 
 def add_line(session, till: Till, basket_id, *, code=None, sku=None, quantity=None, weighed: bool = False,
@@ -155,14 +158,14 @@ def add_line(session, till: Till, basket_id, *, code=None, sku=None, quantity=No
             and last.fixed_amount is None and last.discount == 0):
         check_quantity(product.unit, last.quantity + quantity)
         last.quantity += quantity
-        session.connection().execute(SET_LINE_QUANTITY, {"line_id": last.id, "quantity": last.quantity})
+        fast_execute(session.connection(), *SET_LINE_QUANTITY, {"line_id": last.id, "quantity": last.quantity})
         return basket
     line = Line(new_id(), (last.position + 1) if last else 1, product.id, quantity, product.price, fixed_amount, 0,
                 code or "", product.sku, product.name, product.unit, product.vat_group, product.product_group or "")
-    session.connection().execute(INSERT_LINE, [{
+    fast_execute(session.connection(), *INSERT_LINE, {
         "id": line.id, "basket_id": basket.id, "position": line.position, "product_id": line.product_id,
         "quantity": quantity, "unit_price": line.unit_price, "fixed_amount": fixed_amount, "discount": 0,
-        "code": line.code}])
+        "code": line.code})
     basket.lines.append(line)
     return basket
 
@@ -276,7 +279,7 @@ def cancel(session, till: Till, basket_id) -> BasketView:
 
 
 def parked_baskets(session, till: Till) -> list[BasketView]:
-    rows = session.execute(select(*_BASKET_COLUMNS).where(Basket.status == "parked").order_by(Basket.updated_at))
+    rows = session.execute(select(*BASKET_COLUMNS).where(Basket.status == "parked").order_by(Basket.updated_at))
     baskets = [BasketView(*row) for row in rows]
     for basket in baskets:
         basket.lines = read_lines(session, basket.id)

@@ -10,14 +10,14 @@ from sqlalchemy.orm import selectinload
 from pos.customers.models import Customer
 from pos.coupons.till import redeem_at_checkout
 from pos.customers.services import record_interaction
-from pos.db import fast_insert, utcnow
+from pos.db import fast_execute, fast_insert, utcnow
 from pos.dispatch.models import Delivery
 from pos.dispatch.services import deliver_home, shop_today
 from pos.feed.services import record_change
 from pos.loyalty.services import earn_for_sale
 from pos.giftcards import till as gift_cards
 from pos.problems import ApiProblem
-from pos.sales.baskets import load_basket, priced
+from pos.sales.baskets import BASKET_COLUMNS, BasketView, load_basket, priced, read_lines
 from pos.sales.models import Basket, Payment, Sale, SaleLine, SaleVat
 from pos.sales.pricing import PaymentError, settle
 from pos.shifts.models import CashMovement
@@ -31,14 +31,21 @@ from pos.till import Till
 
 _sale, _line, _vat, _tender = (Sale.__table__, SaleLine.__table__, SaleVat.__table__, Payment.__table__)
 _basket, _terminal, _shift = Basket.__table__, Terminal.__table__, Shift.__table__
-# Built once: a checkout runs at every till all day, and SQLAlchemy statements are costly to build.
-CLAIM_BASKET = (update(_basket).where(_basket.c.id == bindparam("b_id"), _basket.c.status == "open",
-                                      _basket.c.terminal_id == bindparam("b_terminal"))
-                .values(status="checked_out", updated_at=bindparam("b_now")))
-OPEN_SHIFT = select(_shift.c.id).where(_shift.c.terminal_id == bindparam("s_terminal"), _shift.c.status == "open")
-NEXT_RECEIPT = (update(_terminal).where(_terminal.c.id == bindparam("t_id"))
-                .values(last_receipt_number=_terminal.c.last_receipt_number + 1)
-                .returning(_terminal.c.last_receipt_number))
+# Run on the driver's cursor, compiled once (pos.db.fast_execute): a checkout runs at every till all day.
+# The claim hands back the basket it claimed, so claiming and reading it is one statement.
+CLAIM_BASKET = ("checkout.claim", lambda: (
+    update(_basket).where(_basket.c.id == bindparam("b_id"), _basket.c.status == "open",
+                          _basket.c.terminal_id == bindparam("b_terminal"))
+    .values(status="checked_out", updated_at=bindparam("b_now"))
+    .returning(*(_basket.c[column.key] for column in BASKET_COLUMNS))))
+OPEN_SHIFT = ("checkout.open_shift", lambda: select(_shift.c.id).where(
+    _shift.c.terminal_id == bindparam("s_terminal"), _shift.c.status == "open"))
+NEXT_RECEIPT = ("checkout.next_receipt", lambda: (
+    update(_terminal).where(_terminal.c.id == bindparam("t_id"))
+    .values(last_receipt_number=_terminal.c.last_receipt_number + 1)
+    .returning(_terminal.c.last_receipt_number)))
+EARLIER_SALE = ("checkout.earlier", lambda: select(_sale.c.id, _sale.c.request_hash).where(
+    _sale.c.idempotency_key == bindparam("key")))
 
 
 def request_fingerprint(payload: dict) -> str:
@@ -46,16 +53,21 @@ def request_fingerprint(payload: dict) -> str:
 
 
 def _replay(session, idempotency_key: str, fingerprint: str) -> Sale | None:
-    sale = session.scalars(select(Sale).where(Sale.idempotency_key == idempotency_key)).one_or_none()
-    if sale is not None and sale.request_hash != fingerprint:
+    # Every till checkout sends a key and nearly every key is new: one plain read, the sale loaded only if found.
+    rows, _count = fast_execute(session.connection(), *EARLIER_SALE, {"key": idempotency_key})
+    if not rows:
+        return None
+    sale_id, request_hash = rows[0]
+    if request_hash != fingerprint:
         raise ApiProblem(422, "idempotency-key-reused",
                          "Idempotency-Key: this key was used for a different checkout", field="Idempotency-Key")
-    return sale
+    return session.get(Sale, sale_id)
 
 
 def next_receipt_number(session, terminal_id) -> int:
     # In the sale's transaction: a failed checkout rolls the counter back, so numbers have no gaps.
-    return session.connection().execute(NEXT_RECEIPT, {"t_id": terminal_id}).scalar_one()
+    rows, _count = fast_execute(session.connection(), *NEXT_RECEIPT, {"t_id": terminal_id})
+    return rows[0][0]
 
 
 def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
@@ -73,8 +85,8 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
             return sale_document(session, earlier), False
     # Claim the basket first: of two terminals checking out one basket, exactly one wins.
     connection = session.connection()
-    claimed = connection.execute(CLAIM_BASKET, {"b_id": basket_id, "b_terminal": till.terminal.id,
-                                                "b_now": utcnow()}).rowcount
+    claimed, _count = fast_execute(connection, *CLAIM_BASKET, {"b_id": basket_id, "b_terminal": till.terminal.id,
+                                                              "b_now": utcnow()})
     if not claimed:
         if idempotency_key:
             earlier = _replay(session, idempotency_key, fingerprint)
@@ -85,10 +97,12 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
         raise ApiProblem(409, "basket-not-open", f"basket_id: the basket is {basket.status.replace('_', ' ')}",
                          field="basket_id", basket_status=basket.status,
                          sale_id=str(sale_id) if sale_id else None)
-    basket = load_basket(session, till, basket_id, statuses=("checked_out",))
+    basket = BasketView(*claimed[0])
+    basket.lines = read_lines(session, basket_id)
     if not basket.lines:
         raise ApiProblem(422, "basket-empty", "basket_id: the basket has no lines", field="basket_id")
-    shift_id = connection.execute(OPEN_SHIFT, {"s_terminal": till.terminal.id}).scalar()
+    shift = fast_execute(connection, *OPEN_SHIFT, {"s_terminal": till.terminal.id})[0]
+    shift_id = shift[0][0] if shift else None
     if shift_id is None:
         raise ApiProblem(409, "no-open-shift", "shift: open a shift (with the float) before taking payment",
                          field="shift")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, create_engine, or_, select, update
+from sqlalchemy import bindparam, case, create_engine, or_, select, update
 from sqlalchemy.pool import NullPool
 
 from pos.db import utcnow
@@ -155,14 +155,17 @@ def logout(session, token: str) -> None:
         row.revoked = True
 
 
+# Built once: every request of the till asks it.
+_AUTHENTICATE = (select(AuthToken, Cashier, Terminal, Location)
+                 .join(Cashier, AuthToken.cashier_id == Cashier.id)
+                 .join(Terminal, AuthToken.terminal_id == Terminal.id)
+                 .join(Location, Terminal.location_id == Location.id)
+                 .where(AuthToken.token_hash == bindparam("token_hash")))
+
+
 def authenticate(session, token: str):
     """The (cashier, terminal, location) a bearer token stands for, or None."""
-    row = session.execute(
-        select(AuthToken, Cashier, Terminal, Location)
-        .join(Cashier, AuthToken.cashier_id == Cashier.id)
-        .join(Terminal, AuthToken.terminal_id == Terminal.id)
-        .join(Location, Terminal.location_id == Location.id)
-        .where(AuthToken.token_hash == _token_hash(token))).one_or_none()
+    row = session.execute(_AUTHENTICATE, {"token_hash": _token_hash(token)}).one_or_none()
     if row is None:
         return None
     auth, cashier, terminal, location = row

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pos.db import fast_insert, utcnow
+from pos.db import fast_execute, fast_insert, utcnow
 from pos.ids import new_id
 from pos.stock.models import StockLevel, StockMovement
 from pos.types import Id
@@ -14,19 +14,23 @@ REASONS = ("sale", "return", "receipt", "transfer_out", "transfer_in", "count", 
 
 _MOVEMENTS = StockMovement.__table__
 _LEVELS = StockLevel.__table__
-_LEVEL_UPSERTS: dict = {}
+UPSERT_BATCH = 100  # levels per statement: a goods receipt of 100,000 lines stays within SQLite's variables
 
 
-def _level_upsert(dialect_name: str):
-    """ON CONFLICT … on_hand = on_hand + excluded, built once per dialect (every sale runs it)."""
-    if dialect_name not in _LEVEL_UPSERTS:
+def _level_upsert(dialect_name: str, count: int):
+    """ON CONFLICT … on_hand = on_hand + excluded for ``count`` levels in one statement, handing back each
+    moved level's figures: the sale's guard reads them without a second query (every sale runs it)."""
+    def build():
         dialect = postgresql if dialect_name == "postgresql" else sqlite
-        statement = dialect.insert(_LEVELS).values(location_id=bindparam("l"), product_id=bindparam("p"),
-                                                   on_hand=bindparam("q"))
-        _LEVEL_UPSERTS[dialect_name] = statement.on_conflict_do_update(
+        statement = dialect.insert(_LEVELS).values([
+            {"location_id": bindparam("l", type_=Id), "product_id": bindparam(f"p{i}", type_=Id),
+             "on_hand": bindparam(f"q{i}", type_=_LEVELS.c.on_hand.type),
+             "reserved": 0, "committed": 0, "safety_stock": 0, "hq_held": 0} for i in range(count)])
+        return statement.on_conflict_do_update(
             index_elements=[_LEVELS.c.location_id, _LEVELS.c.product_id],
-            set_={"on_hand": _LEVELS.c.on_hand + statement.excluded.on_hand})
-    return _LEVEL_UPSERTS[dialect_name]
+            set_={"on_hand": _LEVELS.c.on_hand + statement.excluded.on_hand}
+        ).returning(_LEVELS.c.product_id, _LEVELS.c.on_hand, _PROMISED)
+    return ("stock.level_upsert", count), build
 
 
 def record_movements(session, location_id, movements: list[tuple], reason: str, reference_id=None, *,
@@ -48,38 +52,37 @@ def record_movements(session, location_id, movements: list[tuple], reason: str, 
     totals: dict = {}
     for row in rows:
         totals[row["product_id"]] = totals.get(row["product_id"], 0) + row["quantity"]
-    connection.execute(_level_upsert(connection.dialect.name),
-                       [{"l": location_id, "p": product_id, "q": quantity} for product_id, quantity in totals.items()])
+    # In key order, so two movers on PostgreSQL lock the same levels in the same order.
+    moved = sorted(totals.items(), key=lambda item: str(item[0]))
+    levels = []
+    for start in range(0, len(moved), UPSERT_BATCH):
+        params = {"l": location_id}
+        for i, (product_id, quantity) in enumerate(moved[start:start + UPSERT_BATCH]):
+            params[f"p{i}"], params[f"q{i}"] = product_id, quantity
+        levels += fast_execute(connection, *_level_upsert(connection.dialect.name, (len(params) - 1) // 2), params)[0]
     if reason == "sale":
-        _refuse_promised(connection, location_id, [pid for pid, quantity in totals.items() if quantity < 0],
-                         promised_override)
+        _refuse_promised(levels, {pid for pid, quantity in totals.items() if quantity < 0}, promised_override)
     return rows
 
 
-# Built once: it runs on every sale.  Promised = held here (standalone, HQ) or held by HQ (a store node).
-_PROMISED = _LEVELS.c.reserved + _LEVELS.c.committed + _LEVELS.c.hq_held
-_PROMISED_SHORT = (select(_LEVELS.c.product_id).where(
-    # Typed here: built at import, possibly before location and product (whose ids type these columns) exist.
-    _LEVELS.c.location_id == bindparam("location_id", type_=Id),
-    _LEVELS.c.product_id.in_(bindparam("product_ids", expanding=True, type_=Id)),
-    _PROMISED > 0,
-    _LEVELS.c.on_hand < _PROMISED))
+# Promised = held here (standalone, HQ) or held by HQ (a store node).
+_PROMISED = (_LEVELS.c.reserved + _LEVELS.c.committed + _LEVELS.c.hq_held).label("promised")
 
 
-def _refuse_promised(connection, location_id, product_ids, override=None) -> None:
+def _refuse_promised(levels, taken: set, override=None) -> None:
     """A till may sell below zero while nothing is promised (goods not booked in yet happen), but never
     pieces reserved or committed to online orders: the reservation guard's arithmetic, checked on the
-    row the sale just locked, so a sale and a reservation can never both take the last piece."""
-    if not product_ids:
-        return
-    from pos.problems import ApiProblem
-
-    short = connection.execute(_PROMISED_SHORT, {"location_id": location_id, "product_ids": product_ids}).scalars().all()
+    rows the sale just moved and locked (as the upsert handed them back), so a sale and a reservation can
+    never both take the last piece."""
+    short = [product_id for product_id, on_hand, promised in levels
+             if product_id in taken and promised > 0 and on_hand < promised]
     if not short:
         return
     if override is not None:
         override(short)
         return
+    from pos.problems import ApiProblem
+
     raise ApiProblem(409, "stock-promised", "lines: the last pieces here are promised to online orders",
                      field="lines", title="Stock promised to online orders", product_id=str(short[0]),
                      product_ids=[str(product_id) for product_id in short])
