@@ -110,6 +110,15 @@ class NodeSettings(BaseSettings):
     channel_feed_seconds: float = Field(0.1, gt=0, description="how often pushers look for a new stock feed")
     channel_push_idle_seconds: float = Field(2.0, gt=0, description="pushers' idle look-round")
 
+    # --- HQ's task engine (Procrastinate on HQ's PostgreSQL; stores and standalone keep APScheduler)
+    engine_concurrency: int = Field(4, ge=1, le=64, description="jobs one HQ worker process runs at once "
+                                                               "(start more processes for more)")
+    engine_heartbeat_seconds: float = Field(10.0, gt=0, description="how often an HQ worker says it is alive")
+    engine_stalled_seconds: float = Field(30.0, gt=0, description="an HQ worker silent this long is dead: its "
+                                                                  "jobs are run again by another")
+    engine_shutdown_seconds: float = Field(60.0, gt=0, description="on TERM an HQ worker finishes its jobs for "
+                                                                   "at most this long")
+
     # --- customer journeys (HQ): messages, consent, survey links
     public_url: str = Field("http://127.0.0.1:5000", description="the node's address in survey and unsubscribe "
                                                                  "links (set POS_SECRET_KEY the same for app and "
