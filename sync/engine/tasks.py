@@ -157,7 +157,7 @@ def build(flask_app) -> procrastinate.App:
                  pass_context=True)
     async def retry_stalled_jobs(context, timestamp: int | None = None):
         """Jobs of a worker that stopped beating (killed, its machine lost) go back to the queue; where a
-        job with the same key is queued already, that one does the work and the stalled one is closed."""
+        job with the same key is queued already, that one does the work and the stalled one is aborted."""
         manager = context.app.job_manager
         retried = superseded = 0
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
@@ -166,10 +166,10 @@ def build(flask_app) -> procrastinate.App:
                 retried += 1
                 log.warning("job %s (%s) of a dead worker is run again", job.id, job.task_name)
             except Exception:  # the key is queued again already (queueing lock): that job will do the work
-                await manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
+                await manager.finish_job(job, status=procrastinate.jobs.Status.ABORTED, delete_job=False)
                 superseded += 1
-                log.warning("job %s (%s) of a dead worker is closed: its key is queued again", job.id,
-                            job.task_name)
+                log.warning("job %s (%s) of a dead worker is aborted: its key is queued again, that job does "
+                            "the work", job.id, job.task_name)
         return {"retried": retried, "superseded": superseded}
 
     return engine
