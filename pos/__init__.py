@@ -152,6 +152,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     if app.config["POS_ROLE"] == "hq":
         from sync.engine.api import api as jobs_api
         app.register_api(jobs_api)
+        from sync.engine.health import engine_check
+        app.extensions.setdefault("pos.readiness", {})["engine"] = engine_check(app)
 
     from pos.openapi_doc import complete_document
     completed: dict = {}

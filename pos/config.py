@@ -148,6 +148,8 @@ class NodeSettings(BaseSettings):
                       description="port `make run` serves on")
     web_threads: int = Field(32, ge=1, description="gunicorn threads (one process: a till's devices "
                                                    "belong to one process)")
+    web_workers: int = Field(1, ge=1, le=64, description="gunicorn processes at HQ (a store or standalone node "
+                                                         "always runs one: a till's devices belong to one process)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="the node's own loggers; libraries log warnings and worse only")
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line")
