@@ -160,6 +160,14 @@ class NodeSettings(BaseSettings):
     def _upper(cls, value):
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("web_workers")
+    @classmethod
+    def _one_secret_for_all_processes(cls, value: int, info) -> int:
+        if value > 1 and info.data.get("role") == "hq" and not info.data.get("secret_key"):
+            raise ValueError("above 1 needs POS_SECRET_KEY: each process would sign sign-ins with a random key "
+                             "of its own")
+        return value
+
     @field_validator("hq_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
