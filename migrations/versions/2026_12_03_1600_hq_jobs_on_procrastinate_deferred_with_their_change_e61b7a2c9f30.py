@@ -3,10 +3,11 @@
 On PostgreSQL (HQ) this applies Procrastinate's schema (``procrastinate.schema.SchemaManager.get_schema()``,
 the SQL of the installed version, pinned by requirements.lock) and adds two functions of ours:
 
-- ``pos_defer_job(task, key, args, schedule_at, lock)`` defers a job keyed by ``key`` (its queueing lock, and
-  its lock unless another is given) in the caller's transaction.  A job with that key that is queued and not yet started is shared, and held
-  (FOR SHARE: the workers' fetch skips locked rows) until the caller commits, so it starts only after it can
-  see the caller's change; otherwise a new one is deferred.  A rollback takes the job away with the change.
+- ``pos_defer_job(task, key, args, schedule_at, lock)`` defers a job of ``task`` under the lock ``key`` (or
+  ``lock``) in the caller's transaction.  A job of that task and lock that is queued and not yet started is
+  shared, and held (FOR SHARE: the workers' fetch skips locked rows) until the caller commits, so it starts
+  only after it can see the caller's change; otherwise a new one is deferred.  A rollback takes the job away
+  with the change.  It never waits for another transaction's uncommitted job (so never deadlocks).
 - a trigger on ``stock_level_mark`` (written by every moved stock level, revision 3f1c2a7b9d04) defers
   ``publish_availability`` once per transaction: no code path that moves stock can forget the job.
 
@@ -30,19 +31,18 @@ CREATE FUNCTION pos_defer_job(_task text, _key text, _args jsonb DEFAULT '{}', _
 DECLARE
     _id bigint;
 BEGIN
-    LOOP
-        SELECT id INTO _id FROM procrastinate_jobs WHERE queueing_lock = _key AND status = 'todo' FOR SHARE;
-        IF FOUND THEN
-            RETURN _id;
-        END IF;
-        BEGIN
-            SELECT ids[1] INTO _id FROM procrastinate_defer_jobs_v1(ARRAY[
-                ROW('default', _task, 0, coalesce(_lock, _key), _key, _args, _at)::procrastinate_job_to_defer_v1]) AS ids;
-            RETURN _id;
-        EXCEPTION WHEN unique_violation THEN
-            -- another transaction queued it first and has committed: share that one
-        END;
-    END LOOP;
+    SELECT id INTO _id FROM procrastinate_jobs
+     WHERE lock = coalesce(_lock, _key) AND task_name = _task AND status = 'todo'
+     ORDER BY id LIMIT 1 FOR SHARE;
+    IF FOUND THEN
+        RETURN _id;
+    END IF;
+    -- No queueing lock: a unique index would make this transaction wait for another's uncommitted job, and
+    -- two transactions taking two keys in opposite orders would deadlock.  Two that queue the same key at
+    -- the same moment queue two jobs; the lock runs them one after the other, the second finds little to do.
+    SELECT ids[1] INTO _id FROM procrastinate_defer_jobs_v1(ARRAY[
+        ROW('default', _task, 0, coalesce(_lock, _key), NULL, _args, _at)::procrastinate_job_to_defer_v1]) AS ids;
+    RETURN _id;
 END;
 $$"""
 

@@ -1,10 +1,10 @@
 """Deferring a job in the transaction of the change that causes it.
 
 ``defer(session, task, key)`` runs ``pos_defer_job`` (Alembic revision e61b7a2c9f30) on the session's own
-connection: the job commits with the change or goes with its rollback.  Jobs are keyed: one queued job per
-key (Procrastinate's queueing lock) and one running per lock (the key unless another is given).  A queued
-job with the key that has not started is shared and held until this transaction commits, so it runs only
-after it can see the change.  On SQLite (stores, standalone) there is no engine: nothing is deferred and
+connection: the job commits with the change or goes with its rollback.  Jobs are keyed: one running per key
+(Procrastinate's lock), and a queued job of the task and key that has not started is shared (one queued per
+key, but for two transactions queueing it at the very same moment) and held until this transaction commits,
+so it runs only after it can see the change.  On SQLite (stores, standalone) there is no engine: nothing is deferred and
 the in-process scheduler's rounds find the work."""
 from __future__ import annotations
 

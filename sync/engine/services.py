@@ -61,6 +61,11 @@ def job(session, job_id: int) -> dict | None:
     return _json(row) if row is not None else None
 
 
+def _already_queued(job_id: int, queued: int | None) -> ApiProblem:
+    return ApiProblem(409, "job-already-queued", f"job {job_id}: a job with its key is queued already and will do "
+                                                 "its work", field="job_id", queued_job=queued)
+
+
 def retry(session, job_id: int) -> dict:
     """A failed (or aborted) job queued again now; refused when it is not one, or its key is queued already
     (that queued job will do the same work)."""
@@ -72,12 +77,16 @@ def retry(session, job_id: int) -> dict:
     if status not in ("failed", "aborted"):
         raise ApiProblem(409, "job-not-failed", f"job {job_id} is {status}: only a failed or aborted job is run "
                                                 "again", field="job_id")
+    queued = session.scalar(text(
+        "SELECT q.id FROM procrastinate_jobs q JOIN procrastinate_jobs j ON j.id = :id "
+        "WHERE q.status = 'todo' AND q.task_name = j.task_name AND q.lock = j.lock LIMIT 1"), {"id": job_id})
+    if queued is not None:
+        raise _already_queued(job_id, queued)
     try:
         with session.begin_nested():
             if status == "aborted":  # Procrastinate retries failed jobs only: an aborted one goes through failed
                 session.execute(text("UPDATE procrastinate_jobs SET status = 'failed' WHERE id = :id"), {"id": job_id})
             session.execute(text("SELECT procrastinate_retry_job_v2(:id, now(), NULL, NULL, NULL)"), {"id": job_id})
-    except IntegrityError:
-        raise ApiProblem(409, "job-already-queued", f"job {job_id}: a job with its key is queued already and will "
-                                                    "do its work", field="job_id") from None
+    except IntegrityError:  # a periodic job: its next tick is queued (queueing lock)
+        raise _already_queued(job_id, None) from None
     return job(session, job_id)

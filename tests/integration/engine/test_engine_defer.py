@@ -26,8 +26,8 @@ def test_moved_stock_defers_the_availability_job_in_its_own_transaction(hq_app, 
         _move_stock(uow.session)
         uow.commit()
     jobs = queue.rows()
-    assert [(j.task_name, j.status, j.queueing_lock, j.lock) for j in jobs] == [
-        ("publish_availability", "todo", "publish_availability", "publish_availability")]
+    assert [(j.task_name, j.status, j.lock) for j in jobs] == [
+        ("publish_availability", "todo", "publish_availability")]
 
     with db.unit_of_work() as uow:  # a second change shares the queued job: one round will see both
         _move_stock(uow.session)
@@ -90,3 +90,26 @@ def test_a_webhook_delivery_queued_at_hq_defers_its_delivery_job_with_it(hq_app,
     assert [j.task_name for j in queue.rows()] == ["deliver_webhooks"]
 
 
+
+
+def test_two_changes_queueing_two_keys_in_opposite_orders_neither_wait_nor_deadlock(hq_app, queue):
+    from sqlalchemy import text
+
+    db = hq_app.extensions["pos.db"]
+    with db.unit_of_work() as first, db.unit_of_work() as second:
+        for uow in (first, second):
+            # A wait for the other's uncommitted job would fail here instead of hanging (or deadlocking).
+            uow.session.execute(text("SET LOCAL lock_timeout = '5s'"))
+        defer(first.session, "deliver_webhooks")
+        defer(second.session, "queue_feed_events")
+        defer(first.session, "queue_feed_events")
+        defer(second.session, "deliver_webhooks")
+        first.commit()
+        second.commit()
+    # Both queued at the same moment: two jobs per key, which the key's lock runs one after the other.
+    assert sorted(j.task_name for j in queue.rows(status="todo")) == [
+        "deliver_webhooks", "deliver_webhooks", "queue_feed_events", "queue_feed_events"]
+    with db.unit_of_work() as uow:  # a later change shares the first queued one
+        first_queued = min(j.id for j in queue.rows(task="deliver_webhooks"))
+        assert defer(uow.session, "deliver_webhooks") == first_queued
+        uow.commit()

@@ -29,8 +29,8 @@ def eventually(condition, what: str, within: float = 120.0) -> None:
 
 
 class Ebay:
-    """The fake eBay's quantity endpoint, watched: every (SKU, quantity) it is sent, in order, and the most
-    pushes it ever had in flight at once."""
+    """The fake eBay's quantity endpoint, watched: every (item, quantity) it is sent, in order, and the most
+    pushes it ever had in flight at once; the first push carrying ``awaited`` can be held at a gate."""
 
     def __init__(self, fake, hold: float = 0.05):
         self.fake, self.hold = fake, hold
@@ -38,20 +38,22 @@ class Ebay:
         self.in_flight = self.most_in_flight = 0
         self.lock = threading.Lock()
         self.first_arrived = threading.Event()
-        self.gate: threading.Event | None = None  # set: the first push waits for it
+        self.gate: threading.Event | None = None  # set: the first push carrying `awaited` waits for it
+        self.awaited: tuple[str, int] | None = None
         self._original = fake.bulk_update
         fake.bulk_update = self._bulk_update
 
     def _bulk_update(self, request, validated):
         with self.lock:
-            first = not self.first_arrived.is_set()
-            self.first_arrived.set()
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
-            for entry in self.fake._limit_25(validated.body):
-                ship = entry.get("shipToLocationAvailability") or {}
-                if "quantity" in ship:
-                    self.received.append((entry["sku"], ship["quantity"]))
+            sent = [(entry["sku"], entry["shipToLocationAvailability"]["quantity"])
+                    for entry in self.fake._limit_25(validated.body)
+                    if "quantity" in (entry.get("shipToLocationAvailability") or {})]
+            self.received.extend(sent)
+            first = self.awaited in sent and not self.first_arrived.is_set()
+            if first:
+                self.first_arrived.set()
         try:
             if first and self.gate is not None:
                 self.gate.wait(60)
@@ -155,7 +157,7 @@ def test_two_workers_racing_on_the_same_jobs_push_each_figure_once_and_lose_none
 
 def test_a_worker_killed_mid_push_leaves_the_push_to_another_worker(chain):
     app, ebay, workers = chain
-    ebay.gate = threading.Event()
+    ebay.gate, ebay.awaited = threading.Event(), (listing_ids(1)["ebay"], 149)
     doomed = workers.start()
     try:
         set_on_hand(app, sku(1), 150)
@@ -180,10 +182,10 @@ def test_a_worker_killed_mid_push_leaves_the_push_to_another_worker(chain):
 
 def test_a_terminated_worker_finishes_the_push_it_has_in_flight_before_it_exits(chain):
     app, ebay, workers = chain
-    ebay.gate = threading.Event()
+    ebay.gate, ebay.awaited = threading.Event(), (listing_ids(2)["ebay"], 119)
     worker = workers.start()
     set_on_hand(app, sku(2), 120)
-    eventually(ebay.first_arrived.is_set, "the worker's push is on its way to eBay")
+    eventually(ebay.first_arrived.is_set, "the worker's push of the new figure is on its way to eBay")
     worker.send_signal(signal.SIGTERM)
     time.sleep(0.5)  # the worker has had the signal while the push is still unanswered
     assert worker.poll() is None, "the worker left with a push in flight"
