@@ -5,18 +5,33 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale, gettext
 
 from pos.problems import ApiProblem
+from pos.terminal.i18n import default_language
 from sync.engine import services
 
+MESSAGES = {  # the services' refusals an operator reads here, in the node's language
+    "no-task-engine": "This node has no task engine: its jobs run in the worker's own scheduler (SQLite).",
+    "job-not-found": "Job %(id)s is not in the engine.",
+    "job-not-failed": "Job %(id)s is not failed or aborted: only those are run again.",
+    "job-already-queued": "Job %(id)s: a job with its key is queued already and will do its work.",
+}
 
-def _session_do(work, write: bool = False):
+
+def say(message: str, **values) -> str:
+    with force_locale(default_language(current_app.config)):
+        return gettext(message, **values)
+
+
+def _session_do(work, write: bool = False, job_id: int | None = None):
     db = current_app.extensions["pos.db"]
     with db.unit_of_work(read_only=not write) as uow:
         try:
             result = work(uow.session)
         except ApiProblem as problem:
-            raise click.ClickException(problem.detail) from None
+            message = MESSAGES.get(problem.slug)
+            raise click.ClickException(say(message, id=job_id) if message else problem.detail) from None
         if write:
             uow.commit()
     return result
@@ -24,7 +39,7 @@ def _session_do(work, write: bool = False):
 
 def _print(jobs: list[dict]) -> None:
     if not jobs:
-        click.echo("none")
+        click.echo(say("none"))
     for job in jobs:
         args = " ".join(f"{k}={v}" for k, v in job["args"].items() if k != "timestamp")
         when = f" due {job['due_at']}" if job["due_at"] else ""
@@ -40,7 +55,7 @@ def jobs_cli(context):
     if context.invoked_subcommand is None:
         counts = _session_do(services.summary)
         if not counts:
-            click.echo("no jobs")
+            click.echo(say("no jobs"))
         for task, by_status in counts.items():
             click.echo(f"{task}: " + ", ".join(f"{n} {status}" for status, n in by_status.items()))
 
@@ -66,4 +81,4 @@ def failed_command(limit):
 @with_appcontext
 def retry_command(job_id):
     """Run a failed or aborted job again now."""
-    _print([_session_do(lambda s: services.retry(s, job_id), write=True)])
+    _print([_session_do(lambda s: services.retry(s, job_id), write=True, job_id=job_id)])

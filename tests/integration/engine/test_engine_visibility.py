@@ -68,6 +68,8 @@ def test_the_api_lists_failed_jobs_and_runs_one_again(hq_app, queue):
     assert again.status_code == 200 and again.get_json()["status"] == "todo"
     assert manager.post(f"/api/v1/jobs/{failed}/retry").status_code == 409  # not failed any more
     assert manager.post("/api/v1/jobs/999999/retry").status_code == 404
+    refused = hq_app.test_cli_runner().invoke(args=["jobs", "retry", "999999"])
+    assert refused.exit_code == 1 and "Zadania 999999 nie ma w silniku." in refused.output
     bad = manager.get("/api/v1/jobs?status=lost")
     assert bad.status_code == 422 and bad.get_json()["invalid_params"][0]["name"] == "status"
     cashier = login(hq_app.test_client())
@@ -78,7 +80,7 @@ def test_a_node_without_the_engine_says_so(tmp_path, sqlite_template, pin_hashes
     import shutil
     path = tmp_path / "store.sqlite3"
     shutil.copyfile(sqlite_template, path)
-    app = make_test_app(f"sqlite:///{path}", tmp_path, POS_ROLE="store")
+    app = make_test_app(f"sqlite:///{path}", tmp_path, POS_ROLE="store")  # a Polish store: the node's language
     result = app.test_cli_runner().invoke(args=["jobs"])
-    assert result.exit_code == 1 and "no task engine" in result.output
+    assert result.exit_code == 1 and "Ten węzeł nie ma silnika zadań" in result.output
     app.extensions["pos.db"].dispose()
