@@ -12,10 +12,13 @@ from pos.logs import logging_config, redact_query
 _settings = read_settings()
 
 bind = [f"[{_settings.host}]:{_settings.port}" if ":" in _settings.host else f"{_settings.host}:{_settings.port}"]
-# One process: a till's serial port or in-process emulator can be driven by one process only.
+# A store or standalone node: one process, since a till's serial port or in-process emulator can be driven by
+# one process only.  HQ keeps no state in its processes (everything is in PostgreSQL): POS_WEB_WORKERS of them.
 worker_class = "gthread"
-workers = 1
+workers = _settings.web_workers if _settings.role == "hq" else 1
 threads = _settings.web_threads
+# TERM: stop accepting, let requests in flight finish (up to 30 s), then exit; the balancer reads /api/v1/ready.
+graceful_timeout = 30
 logconfig_dict = logging_config(_settings)
 
 

@@ -6,6 +6,7 @@ from alembic import context
 from pos.db import Base, make_engine
 import pos.models  # noqa: F401  (the store's tables on Base.metadata)
 import sync.models  # noqa: F401  (sync's tables share the schema)
+from sync.engine import models_own  # HQ's task engine keeps tables of its own (Procrastinate's)
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):
@@ -39,7 +40,7 @@ def run_migrations_online() -> None:
     engine = make_engine(database_url())
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
-                          compare_type=True, render_item=render_item)
+                          compare_type=True, render_item=render_item, include_name=models_own)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -168,6 +168,14 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     from sync.channels.cli import channels_cli
     app.register_api(channels_api)
     app.cli.add_command(channels_cli)
+    # HQ's task engine (Procrastinate): `flask jobs …` everywhere (it says where there is none), the API at HQ.
+    from sync.engine.cli import jobs_cli
+    app.cli.add_command(jobs_cli)
+    if app.config["POS_ROLE"] == "hq":
+        from sync.engine.api import api as jobs_api
+        app.register_api(jobs_api)
+        from sync.engine.health import engine_check
+        app.extensions.setdefault("pos.readiness", {})["engine"] = engine_check(app)
 
     from pos.openapi_doc import complete_document
     completed: dict = {}

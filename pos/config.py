@@ -118,6 +118,15 @@ class NodeSettings(BaseSettings):
     channel_feed_seconds: float = Field(0.1, gt=0, description="how often pushers look for a new stock feed")
     channel_push_idle_seconds: float = Field(2.0, gt=0, description="pushers' idle look-round")
 
+    # --- HQ's task engine (Procrastinate on HQ's PostgreSQL; stores and standalone keep APScheduler)
+    engine_concurrency: int = Field(4, ge=1, le=64, description="jobs one HQ worker process runs at once "
+                                                               "(start more processes for more)")
+    engine_heartbeat_seconds: float = Field(10.0, gt=0, description="how often an HQ worker says it is alive")
+    engine_stalled_seconds: float = Field(30.0, gt=0, description="an HQ worker silent this long is dead: its "
+                                                                  "jobs are run again by another")
+    engine_shutdown_seconds: float = Field(60.0, gt=0, description="on TERM an HQ worker finishes its jobs for "
+                                                                   "at most this long")
+
     # --- customer journeys (HQ): messages, consent, survey links
     public_url: str = Field("http://127.0.0.1:5000", description="the node's address in survey and unsubscribe "
                                                                  "links (set POS_SECRET_KEY the same for app and "
@@ -149,6 +158,8 @@ class NodeSettings(BaseSettings):
                       description="port `make run` serves on")
     web_threads: int = Field(32, ge=1, description="gunicorn threads (one process: a till's devices "
                                                    "belong to one process)")
+    web_workers: int = Field(1, ge=1, le=64, description="gunicorn processes at HQ (a store or standalone node "
+                                                         "always runs one: a till's devices belong to one process)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="the node's own loggers; libraries log warnings and worse only")
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line")
@@ -160,6 +171,14 @@ class NodeSettings(BaseSettings):
     @classmethod
     def _upper(cls, value):
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("web_workers")
+    @classmethod
+    def _one_secret_for_all_processes(cls, value: int, info) -> int:
+        if value > 1 and info.data.get("role") == "hq" and not info.data.get("secret_key"):
+            raise ValueError("above 1 needs POS_SECRET_KEY: each process would sign sign-ins with a random key "
+                             "of its own")
+        return value
 
     @field_validator("hq_url")
     @classmethod

@@ -58,6 +58,19 @@ def one_publisher(publish):
     return run
 
 
+def push_key(channel: str) -> str:
+    """The engine's key for a channel's pushes: one queued and one running per channel, on every worker."""
+    return f"push_channel:{channel}"
+
+
+def defer_pushes(session, channels, at: dt.datetime | None = None) -> None:
+    """At HQ: defer each channel's push in the session's transaction (nothing on SQLite: pushers poll)."""
+    from sync.engine.defer import defer
+
+    for channel in sorted(channels):
+        defer(session, "push_channel", push_key(channel), {"channel": channel}, at=at)
+
+
 def take_feed(session, channel: str) -> int:
     """Fold new availability rows into the channel's listings; returns how many listings changed."""
     state = channel_state(session, channel)

@@ -30,6 +30,9 @@ def enqueue(session, event: str, data: dict) -> int:
         session.add(WebhookDelivery(subscription_id=subscription.id, event=event, payload=envelope, status="pending",
                                     attempts=0, next_attempt_at=now, created_at=now))
         queued += 1
+    if queued:
+        from sync.engine.defer import defer
+        defer(session, "deliver_webhooks")  # at HQ the delivery job commits with the deliveries
     return queued
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine
 import pos.models  # noqa: F401
 import sync.models  # noqa: F401
 from pos.db import Base
+from sync.engine import models_own
 from tests.conftest import ROOT
 
 
@@ -19,7 +20,7 @@ def test_there_is_exactly_one_head():
 def test_migrations_produce_exactly_the_models_schema(database_url):
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": models_own})
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
