@@ -14,13 +14,13 @@ the SQL of the installed version, pinned by requirements.lock) and adds two func
 On SQLite (stores, standalone: APScheduler in process) it does nothing.
 
 Revision ID: e61b7a2c9f30
-Revises: a5c11e7b0d42
+Revises: c0c0a5e1b2c3
 Create Date: 2026-12-03 16:00:00.000000+00:00
 """
 from alembic import op
 
 revision = 'e61b7a2c9f30'
-down_revision = 'a5c11e7b0d42'
+down_revision = 'c0c0a5e1b2c3'
 branch_labels = None
 depends_on = None
 
