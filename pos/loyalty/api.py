@@ -135,9 +135,14 @@ def void(path: RedemptionPath):
     _authority()
 
     def work(session, _):
-        caller(session)
+        who = caller(session)
+        where = who.store.code if who.store is not None else who.till.location.code
         try:
             entry = services.redemption(session, path.redemption_id)
+            # Only where it was spent may undo it: one store's token never touches another store's facts.
+            if not entry.key.startswith(f"redeem:{where}:"):
+                raise ApiProblem(404, "not-found", f"redemption_id: {where} made no redemption "
+                                 f"{path.redemption_id}", field="redemption_id")
             services.give_back(session, entry, f"void:{entry.key}", "void")
         except services.LoyaltyError as error:
             raise _refusal(error) from None
