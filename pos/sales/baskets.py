@@ -103,6 +103,15 @@ def new_basket(session, till: Till, customer_id=None) -> BasketView:
     return basket
 
 
+READ_COUPON = ("basket.coupon", lambda: select(BasketCoupon.rule).where(BasketCoupon.basket_id == bindparam("basket_id")))
+
+
+def read_coupon(session, basket_id) -> dict | None:
+    """The rules of the coupon scanned on the basket, if any (pos.coupons)."""
+    rows = fast_execute(session.connection(), *READ_COUPON, {"basket_id": basket_id})[0]
+    return rows[0][0] if rows else None
+
+
 def read_lines(session, basket_id) -> list[Line]:
     return [Line(*row) for row in fast_execute(session.connection(), *READ_LINES, {"basket_id": basket_id})[0]]
 

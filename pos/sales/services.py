@@ -17,7 +17,7 @@ from pos.feed.services import record_change
 from pos.loyalty.services import earn_for_sale
 from pos.giftcards import till as gift_cards
 from pos.problems import ApiProblem
-from pos.sales.baskets import BASKET_COLUMNS, BasketView, load_basket, priced, read_lines
+from pos.sales.baskets import BASKET_COLUMNS, BasketView, load_basket, priced, read_coupon, read_lines
 from pos.sales.models import Basket, Payment, Sale, SaleLine, SaleVat
 from pos.sales.pricing import PaymentError, settle
 from pos.shifts.models import CashMovement
@@ -99,6 +99,7 @@ def checkout(session, till: Till, basket_id, payments: list, customer_id=None,
                          sale_id=str(sale_id) if sale_id else None)
     basket = BasketView(*claimed[0])
     basket.lines = read_lines(session, basket_id)
+    basket.coupon = read_coupon(session, basket_id)
     if not basket.lines:
         raise ApiProblem(422, "basket-empty", "basket_id: the basket has no lines", field="basket_id")
     shift = fast_execute(connection, *OPEN_SHIFT, {"s_terminal": till.terminal.id})[0]
